@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import type { SoapChannel } from './core/clients/client';
+
+/**
+ * Every runtime setting (contract §6), read from the environment once, checked,
+ * and frozen. Nothing else in src/ reads process.env.
+ */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Unset: the embedded PostgreSQL (PGlite) in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly databasePoolSize: number;
+  /** Secret: not enumerable, so it never shows up in a logged or printed config. */
+  readonly opsToken: string;
+  /** True when OPS_TOKEN was unset and a random token was made for this process. */
+  readonly opsTokenGenerated: boolean;
+  readonly cutoffs: Readonly<Record<SoapChannel, Date>>;
+  readonly deprecationAnnounced: Date;
+  readonly bodyLimitBytes: number;
+  readonly pendingRetryMs: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Seed the sandbox demo into an empty embedded database at start. */
+  readonly seedDemo: boolean;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid settings:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+export const DEFAULTS = {
+  PORT: '8080',
+  HOST: '127.0.0.1',
+  DATA_DIR: './data',
+  DATABASE_POOL_SIZE: '10',
+  CUTOFF_LEGACY_SOAP: '2025-06-30T23:59:59+03:00',
+  CUTOFF_SOAP_V2: '2026-06-30T23:59:59+03:00',
+  DEPRECATION_ANNOUNCED: '2024-06-01T00:00:00+03:00',
+  BODY_LIMIT_BYTES: '1048576',
+  PENDING_RETRY_MS: '5000',
+  LOG_LEVEL: 'info',
+} as const;
+
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const get = (name: keyof typeof DEFAULTS) => {
+    const v = env[name];
+    return v === undefined || v === '' ? DEFAULTS[name] : v;
+  };
+  const int = (name: keyof typeof DEFAULTS, min: number, max: number) => {
+    const raw = get(name);
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < min || n > max)
+      problems.push(`${name} must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+  const instant = (name: keyof typeof DEFAULTS) => {
+    const raw = get(name);
+    // A bare date means the start of that day in Helsinki would be a guess; ask for an instant.
+    const ok = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(raw);
+    const t = Date.parse(raw);
+    if (!ok || Number.isNaN(t))
+      problems.push(`${name} must be an ISO-8601 instant with an offset, e.g. 2026-06-30T23:59:59+03:00`);
+    return new Date(t);
+  };
+
+  const logLevel = get('LOG_LEVEL');
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
+    problems.push('LOG_LEVEL must be one of debug, info, warn, error, silent');
+  }
+  const databaseUrl = env.DATABASE_URL || undefined;
+  const token = env.OPS_TOKEN || undefined;
+  if (token !== undefined && token.length < 16) problems.push('OPS_TOKEN must be at least 16 characters');
+
+  const config = {
+    port: int('PORT', 0, 65535),
+    host: get('HOST'),
+    databaseUrl,
+    dataDir: get('DATA_DIR'),
+    databasePoolSize: int('DATABASE_POOL_SIZE', 1, 200),
+    opsTokenGenerated: token === undefined,
+    cutoffs: Object.freeze({
+      'legacy-soap': instant('CUTOFF_LEGACY_SOAP'),
+      'soap-v2': instant('CUTOFF_SOAP_V2'),
+    }),
+    deprecationAnnounced: instant('DEPRECATION_ANNOUNCED'),
+    bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024, 64 * 1024 * 1024),
+    pendingRetryMs: int('PENDING_RETRY_MS', 100, 3_600_000),
+    logLevel: logLevel as Config['logLevel'],
+    seedDemo: databaseUrl === undefined && env.SEED_DEMO !== 'false',
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  Object.defineProperty(config, 'opsToken', {
+    value: token ?? randomBytes(24).toString('base64url'),
+    enumerable: false,
+  });
+  return Object.freeze(config) as Config;
+}

@@ -1,0 +1,62 @@
+import type { Config } from './config';
+import { ClientService } from './core/clients/client-service';
+import { NotificationService } from './core/notifications/notification-service';
+import type { Logger, RegisterGuard, Store } from './core/ports';
+import type { Clock } from './core/time/clock';
+import { createApp } from './http/app';
+import type { Database } from './infra/pg/database';
+import { migrate } from './infra/pg/migrate';
+import { createPgDatabase } from './infra/pg/pg-database';
+import { createPgliteDatabase } from './infra/pg/pglite-database';
+import { createStore } from './infra/pg/store';
+import { circuitBreakerGuard } from './infra/register-guard';
+
+export interface Gateway {
+  app: ReturnType<typeof createApp>;
+  db: Database;
+  store: Store;
+  clients: ClientService;
+  notifications: NotificationService;
+}
+
+/** Opens the configured database (PostgreSQL when DATABASE_URL is set, else embedded PGlite) and migrates it. */
+export async function openDatabase(config: Config, logger: Logger): Promise<Database> {
+  const db = config.databaseUrl
+    ? createPgDatabase({
+        connectionString: config.databaseUrl,
+        poolSize: config.databasePoolSize,
+        onError: (err) => logger.warn({ err: err.message }, 'database connection error'),
+      })
+    : await createPgliteDatabase(config.dataDir);
+  const applied = await migrate(db);
+  if (applied.length > 0) logger.info({ applied }, 'database migrated');
+  return db;
+}
+
+/** Wires the core and the façades over an open database. */
+export function buildGateway(
+  config: Config,
+  deps: { db: Database; clock: Clock; logger: Logger; guard?: RegisterGuard },
+): Gateway {
+  const store = createStore(deps.db);
+  const clients = new ClientService(store.clients, deps.clock, {
+    cutoffs: config.cutoffs,
+    deprecationAnnounced: config.deprecationAnnounced,
+  });
+  const notifications = new NotificationService({
+    store,
+    clock: deps.clock,
+    guard: deps.guard ?? circuitBreakerGuard(),
+    logger: deps.logger,
+  });
+  const app = createApp({
+    db: deps.db,
+    store,
+    clients,
+    notifications,
+    logger: deps.logger,
+    opsToken: config.opsToken,
+    bodyLimitBytes: config.bodyLimitBytes,
+  });
+  return { app, db: deps.db, store, clients, notifications };
+}

@@ -1,0 +1,103 @@
+import type { ChannelException, Client } from '../../core/clients/client';
+import type { ClientRecordInput, ClientRepository } from '../../core/ports';
+import type { Queryable, Row } from './database';
+
+// Exceptions come along as one JSON array per client: one round trip per lookup.
+const SELECT_CLIENTS = `
+  SELECT c.*, COALESCE((
+    SELECT json_agg(json_build_object(
+      'id', e.id, 'channel', e.channel, 'until', e.until, 'reason', e.reason,
+      'grantedBy', e.granted_by, 'grantedAt', e.granted_at,
+      'revokedAt', e.revoked_at, 'revokedBy', e.revoked_by) ORDER BY e.granted_at)
+    FROM channel_exceptions e WHERE e.client_id = c.id), '[]'::json) AS exceptions
+  FROM clients c`;
+
+const PATCHABLE = {
+  name: 'name',
+  organisation: 'organisation',
+  kind: 'kind',
+  sandbox: 'sandbox',
+  certificateFingerprints: 'certificate_fingerprints',
+} as const;
+
+export function clientQueries(q: Queryable): ClientRepository {
+  return {
+    async find(id) {
+      const rows = await q.query(`${SELECT_CLIENTS} WHERE c.id = $1`, [id]);
+      return rows[0] ? toClient(rows[0]) : undefined;
+    },
+
+    async list() {
+      return (await q.query(`${SELECT_CLIENTS} ORDER BY c.organisation, c.id`)).map(toClient);
+    },
+
+    async insert(c: ClientRecordInput, at) {
+      const rows = await q.query(
+        `INSERT INTO clients (id, name, organisation, kind, sandbox, certificate_fingerprints, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (id) DO NOTHING RETURNING id`,
+        [c.id, c.name, c.organisation, c.kind, c.sandbox, c.certificateFingerprints, at],
+      );
+      return rows.length === 1;
+    },
+
+    async update(id, patch, at) {
+      const sets: string[] = [];
+      const values: unknown[] = [id, at];
+      for (const [key, column] of Object.entries(PATCHABLE)) {
+        const v = patch[key as keyof typeof PATCHABLE];
+        if (v === undefined) continue;
+        values.push(v);
+        sets.push(`${column} = $${values.length}`);
+      }
+      const rows = await q.query(
+        `UPDATE clients SET ${[...sets, 'updated_at = $2'].join(', ')} WHERE id = $1 RETURNING id`,
+        values,
+      );
+      return rows.length === 1;
+    },
+
+    async addException(clientId, ex) {
+      await q.query(
+        `INSERT INTO channel_exceptions (id, client_id, channel, until, reason, granted_by, granted_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [ex.id, clientId, ex.channel, ex.until, ex.reason, ex.grantedBy, ex.grantedAt],
+      );
+    },
+
+    async revokeException(clientId, exceptionId, by, at) {
+      const rows = await q.query(
+        `UPDATE channel_exceptions SET revoked_at = $4, revoked_by = $3
+         WHERE client_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING id`,
+        [clientId, exceptionId, by, at],
+      );
+      return rows.length === 1;
+    },
+  };
+}
+
+interface ExceptionJson extends Omit<ChannelException, 'grantedAt' | 'revokedAt'> {
+  grantedAt: string;
+  revokedAt: string | null;
+}
+
+function toClient(r: Row): Client {
+  const exceptions = (
+    typeof r.exceptions === 'string' ? JSON.parse(r.exceptions) : r.exceptions
+  ) as ExceptionJson[];
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    organisation: r.organisation as string,
+    kind: r.kind as Client['kind'],
+    sandbox: r.sandbox as boolean,
+    certificateFingerprints: (r.certificate_fingerprints as string[]) ?? [],
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+    exceptions: exceptions.map((e) => ({
+      ...e,
+      until: e.until.slice(0, 10),
+      grantedAt: new Date(e.grantedAt),
+      revokedAt: e.revokedAt ? new Date(e.revokedAt) : null,
+    })),
+  };
+}

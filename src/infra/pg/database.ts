@@ -1,0 +1,30 @@
+/**
+ * The one interface both stores implement: a real PostgreSQL server through
+ * `pg`, or the embedded PGlite. The same SQL runs on both; the differences
+ * (int8 and date parsing, error handlers, connection handling) are settled
+ * inside the two adapters and nowhere else.
+ */
+export type Row = Record<string, unknown>;
+
+export interface Queryable {
+  query<R = Row>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  /** Runs a script of several statements (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'pg' | 'pglite';
+  /**
+   * Runs `fn` in one transaction. Never await a query on the Database itself
+   * inside `fn`: PGlite serialises everything and would wait forever.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Type OIDs whose default parsing differs between pg and PGlite. */
+export const TYPE_OIDS = { int8: 20, date: 1082 } as const;
+
+/** int8 as a JS number (counts stay far below 2^53); date as the plain 'YYYY-MM-DD' it is. */
+export const parseInt8 = (v: string): number => Number(v);
+export const parseDate = (v: string): string => v;

@@ -1,0 +1,46 @@
+import type { Store, Transaction } from '../../core/ports';
+import { clientQueries } from './clients-sql';
+import type { Database } from './database';
+import { notificationQueries } from './notifications-sql';
+import { registerQueries, upsertPersons } from './persons-sql';
+import { isRetryable } from './sqlstate';
+
+const MAX_ATTEMPTS = 3;
+let savepoints = 0;
+
+/** The core's Store port over either database. */
+export function createStore(db: Database): Store {
+  return {
+    notifications: notificationQueries(db),
+    clients: clientQueries(db),
+    loadPersons: (persons) => db.transaction((tx) => upsertPersons(tx, persons)),
+    async transaction(fn) {
+      // A deadlock or serialization failure undoes the whole transaction, so it is safe to run again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await db.transaction((q) => {
+            const tx: Transaction = {
+              notifications: notificationQueries(q),
+              register: registerQueries(q),
+              async attempt(inner) {
+                const name = `sp_${++savepoints}`;
+                await q.query(`SAVEPOINT ${name}`);
+                try {
+                  const result = await inner();
+                  await q.query(`RELEASE SAVEPOINT ${name}`);
+                  return result;
+                } catch (err) {
+                  await q.query(`ROLLBACK TO SAVEPOINT ${name}`);
+                  throw err;
+                }
+              },
+            };
+            return fn(tx);
+          });
+        } catch (err) {
+          if (attempt >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import type { ClientService } from '../core/clients/client-service';
+import { DomainError, validationFailed } from '../core/errors';
+import type { Notification } from '../core/notifications/fingerprint';
+import { type NotificationService, rejectionError } from '../core/notifications/notification-service';
+import { requireJson } from '../http/require-json';
+import { schemaValidator, structuralErrors } from './openapi-document';
+import { notificationResult } from './render';
+import { parseXRoadClientHeader } from './x-road-client';
+
+export interface RestDeps {
+  clients: ClientService;
+  notifications: NotificationService;
+  bodyLimitBytes: number;
+}
+
+const validators = { birth: schemaValidator('BirthRequest'), death: schemaValidator('DeathRequest') };
+
+/** The REST façade: POST /v1/births, POST /v1/deaths, GET /v1/notifications/{id}. */
+export function notificationRoutes(deps: RestDeps): Router {
+  const router = Router();
+
+  // Who is calling, and may they use REST? Asked before the body is even read.
+  router.use(async (req: Request, res: Response, next: NextFunction) => {
+    const xRoadId = req.get('X-Road-Id');
+    if (xRoadId) res.set('X-Road-Id', xRoadId);
+    const id = parseXRoadClientHeader(req.get('X-Road-Client'));
+    if (id === null) {
+      throw new DomainError(
+        'MISSING_CLIENT_IDENTITY',
+        'The X-Road-Client header must be INSTANCE/CLASS/MEMBER/SUBSYSTEM, each part percent-encoded.',
+      );
+    }
+    res.locals.identified = await deps.clients.identify(id, 'rest');
+    next();
+  });
+
+  const json = express.json({ limit: deps.bodyLimitBytes, strict: true, type: () => true });
+  const submit = (kind: Notification['kind']) => async (req: Request, res: Response) => {
+    const errors = structuralErrors(validators[kind](req.body) ? [] : validators[kind].errors);
+    if (errors.length > 0) throw validationFailed(errors);
+    const { record, replayed } = await deps.notifications.submit(
+      res.locals.identified.client,
+      'rest',
+      kind,
+      req.body,
+    );
+    if (replayed) res.set('Idempotent-Replayed', 'true');
+    const rejected = rejectionError(record);
+    if (rejected) throw rejected;
+    res
+      .status(record.status === 'registered' ? 201 : 202)
+      .location(`/v1/notifications/${encodeURIComponent(record.notificationId)}`)
+      .json(notificationResult(record));
+  };
+
+  router.post('/births', requireJson, json, submit('birth'));
+  router.post('/deaths', requireJson, json, submit('death'));
+  router.get('/notifications/:notificationId', async (req: Request, res: Response) => {
+    const record = await deps.notifications.status(
+      res.locals.identified.client,
+      String(req.params.notificationId),
+    );
+    res.json(notificationResult(record));
+  });
+  return router;
+}

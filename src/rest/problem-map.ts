@@ -1,0 +1,31 @@
+import type { ErrorCode } from '../core/errors';
+
+/** HTTP status of every error code on the REST interface (contract §5). One table; a test checks it is complete. */
+export const REST_STATUS: Readonly<Record<ErrorCode, number>> = {
+  MISSING_CLIENT_IDENTITY: 401,
+  UNKNOWN_CLIENT: 403,
+  CLIENT_CERT_MISMATCH: 403,
+  CHANNEL_NOT_ALLOWED: 403,
+  CHANNEL_RETIRED: 403,
+  VALIDATION_FAILED: 400,
+  TEMPORARY_CODE_NOT_ALLOWED: 422,
+  STILLBIRTH_NOT_REGISTRABLE: 422,
+  // The request names a person the register does not hold: unprocessable, not "no such resource".
+  PERSON_NOT_FOUND: 422,
+  ALREADY_DECEASED: 409,
+  DEATH_BEFORE_BIRTH: 409,
+  NOTIFICATION_ID_REUSED: 422,
+  NOTIFICATION_NOT_FOUND: 404,
+  MALFORMED_REQUEST: 400,
+  DTD_FORBIDDEN: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  UNAUTHORIZED: 401,
+  CLIENT_ALREADY_EXISTS: 409,
+  CLIENT_NOT_FOUND: 404,
+  IDENTITY_CODES_EXHAUSTED: 503,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
