@@ -4,7 +4,7 @@ import { DomainError } from '../core/errors';
 /** Bodies must be declared as JSON; anything else is refused before it is read. */
 export function requireJson(req: Request, _res: Response, next: NextFunction): void {
   const matches = req.is(['application/json', 'application/*+json']);
-  if (matches === null) {
+  if (matches === null || req.get('Content-Length') === '0') {
     throw new DomainError('MALFORMED_REQUEST', 'The request has no body; send the notification as JSON.');
   }
   if (!matches) {

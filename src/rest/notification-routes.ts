@@ -3,6 +3,7 @@ import type { ClientService } from '../core/clients/client-service';
 import { DomainError, validationFailed } from '../core/errors';
 import type { Notification } from '../core/notifications/fingerprint';
 import { type NotificationService, rejectionError } from '../core/notifications/notification-service';
+import { methodNotAllowed } from '../http/method-not-allowed';
 import { requireJson } from '../http/require-json';
 import { schemaValidator, structuralErrors } from './openapi-document';
 import { notificationResult } from './render';
@@ -63,5 +64,8 @@ export function notificationRoutes(deps: RestDeps): Router {
     );
     res.json(notificationResult(record));
   });
+  router.all('/births', methodNotAllowed('POST'));
+  router.all('/deaths', methodNotAllowed('POST'));
+  router.all('/notifications/:notificationId', methodNotAllowed('GET'));
   return router;
 }

@@ -1,0 +1,108 @@
+import autocannon from 'autocannon';
+import { helsinkiDate } from '../src/core/time/helsinki';
+import { BENCH_CLIENT_ID } from './target';
+
+export interface LoadSettings {
+  connections: number;
+  durationSec: number;
+  warmupSec: number;
+}
+
+export interface LoadResult {
+  /** Mean of autocannon's per-second request counts. */
+  requestsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  totalResponses: number;
+  /** Responses other than 201 Created, by status code. */
+  unexpected: Record<string, number>;
+  non2xx: number;
+  /** Connection errors, timeouts included. */
+  errors: number;
+  timeouts: number;
+  durationSec: number;
+  warmup: { totalResponses: number; unexpected: Record<string, number>; errors: number };
+}
+
+const DAY_MS = 86_400_000;
+/** Births spread over this many days, so no day's code series (about 2,700 per sex) runs out. */
+export const BIRTH_DAYS = 300;
+
+/**
+ * Endless unique birth notifications: new notificationId each time, the two
+ * sexes alternating, the birth date cycling over the BIRTH_DAYS Helsinki days
+ * before today (at noon, so never in the future and never near midnight), the
+ * mother cycling over the loaded ones. The baseline is sent the same bodies.
+ */
+export function birthBodies(mothers: readonly string[], now: Date, tag: string): () => string {
+  const days = Array.from({ length: BIRTH_DAYS }, (_, d) => {
+    const date = helsinkiDate(new Date(now.getTime() - (d + 1) * DAY_MS));
+    return `${date}T12:00:00+02:00`;
+  });
+  let n = 0;
+  return () => {
+    const i = n++;
+    return JSON.stringify({
+      notificationId: `bench-${tag}-${i}`,
+      child: {
+        birthDateTime: days[Math.floor(i / 2) % BIRTH_DAYS],
+        sex: i % 2 === 0 ? 'female' : 'male',
+        birthWeightGrams: 3480,
+        birthLengthCm: 50,
+      },
+      birth: { municipalityCode: '091', facilityOid: '1.2.246.10.1234567.10.1', liveBorn: true },
+      mother: { personalIdentityCode: mothers[i % mothers.length] },
+    });
+  };
+}
+
+async function fire(url: string, body: () => string, connections: number, durationSec: number) {
+  return autocannon({
+    url: `${url}/v1/births`,
+    connections,
+    duration: durationSec,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-road-client': BENCH_CLIENT_ID },
+    requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
+  });
+}
+
+function unexpectedStatuses(result: autocannon.Result): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [status, { count }] of Object.entries(result.statusCodeStats ?? {})) {
+    if (status !== '201' && count) out[status] = count;
+  }
+  return out;
+}
+
+function responses(result: autocannon.Result): number {
+  return Object.values(result.statusCodeStats ?? {}).reduce((sum, s) => sum + (s.count ?? 0), 0);
+}
+
+/** A warm-up that is not recorded, then the measured run, against POST /v1/births. */
+export async function runLoad(url: string, body: () => string, s: LoadSettings): Promise<LoadResult> {
+  const warm = await fire(url, body, s.connections, s.warmupSec);
+  const r = await fire(url, body, s.connections, s.durationSec);
+  return {
+    requestsPerSec: r.requests.average,
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    totalResponses: responses(r),
+    unexpected: unexpectedStatuses(r),
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    durationSec: r.duration,
+    warmup: { totalResponses: responses(warm), unexpected: unexpectedStatuses(warm), errors: warm.errors },
+  };
+}
+
+/** True when anything but 201 came back, or a connection failed, in the warm-up or the run. */
+export function hasErrors(r: LoadResult): boolean {
+  return (
+    r.errors > 0 ||
+    r.warmup.errors > 0 ||
+    Object.keys(r.unexpected).length > 0 ||
+    Object.keys(r.warmup.unexpected).length > 0
+  );
+}

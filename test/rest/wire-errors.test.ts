@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import type { Database } from '../../src/infra/pg/database';
+import { asClient, birth, CLIENTS, type Harness, seedStandard, startHarness } from '../helpers/harness';
+import { assertMatchesOpenApi } from '../helpers/openapi-contract';
+import { sharedDb } from '../helpers/test-db';
+
+const PROBLEM = /^application\/problem\+json/;
+
+describe('REST wire errors: identity, parsing, limits, routing', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+    await seedStandard(h);
+  });
+
+  it('answers a request without X-Road-Client with 401 MISSING_CLIENT_IDENTITY', async () => {
+    const res = await h.http.post('/v1/births').send(birth()).expect(401).expect('Content-Type', PROBLEM);
+    assertMatchesOpenApi(res, '/v1/births', 'post');
+    assert.equal(res.body.code, 'MISSING_CLIENT_IDENTITY');
+  });
+
+  it('answers a malformed X-Road-Client with 401 MISSING_CLIENT_IDENTITY saying what is expected', async () => {
+    const res = await h.http
+      .post('/v1/births')
+      .set('X-Road-Client', 'FI/GOV/only-three')
+      .send(birth())
+      .expect(401);
+    assert.match(res.body.detail, /INSTANCE\/CLASS\/MEMBER\/SUBSYSTEM/);
+  });
+
+  it('decodes percent-encoded X-Road-Client parts', async () => {
+    await h.http
+      .post('/v1/births')
+      .set('X-Road-Client', 'FI/GOV/0123456-7/synnytys'.replace('-', '%2D'))
+      .send(birth())
+      .expect(201);
+  });
+
+  it('answers an unregistered client with 403 UNKNOWN_CLIENT', async () => {
+    const res = await asClient(h, 'FI/GOV/9999999-9/tuntematon').births(birth()).expect(403);
+    assertMatchesOpenApi(res, '/v1/births', 'post');
+    assert.equal(res.body.code, 'UNKNOWN_CLIENT');
+  });
+
+  it('answers malformed JSON with 400 MALFORMED_REQUEST, never an HTML page or a stack trace', async () => {
+    const res = await h.http
+      .post('/v1/births')
+      .set('X-Road-Client', CLIENTS.rest)
+      .set('Content-Type', 'application/json')
+      .send('{"notificationId": "a",')
+      .expect(400)
+      .expect('Content-Type', PROBLEM);
+    assertMatchesOpenApi(res, '/v1/births', 'post');
+    assert.equal(res.body.code, 'MALFORMED_REQUEST');
+    assert.doesNotMatch(res.text, /at .*\.(ts|js):\d+|<html/i);
+  });
+
+  it('answers a body over the limit with 413 PAYLOAD_TOO_LARGE', async () => {
+    const huge = { ...birth(), padding: 'x'.repeat(h.config.bodyLimitBytes + 10) };
+    const res = await asClient(h).births(huge).expect(413);
+    assertMatchesOpenApi(res, '/v1/births', 'post');
+    assert.equal(res.body.code, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('answers a non-JSON body with 415 UNSUPPORTED_MEDIA_TYPE and a bodiless POST with 400', async () => {
+    const res = await h.http
+      .post('/v1/births')
+      .set('X-Road-Client', CLIENTS.rest)
+      .set('Content-Type', 'text/xml')
+      .send('<birth/>')
+      .expect(415);
+    assertMatchesOpenApi(res, '/v1/births', 'post');
+    assert.equal(res.body.code, 'UNSUPPORTED_MEDIA_TYPE');
+    const empty = await h.http.post('/v1/births').set('X-Road-Client', CLIENTS.rest).expect(400);
+    assert.equal(empty.body.code, 'MALFORMED_REQUEST');
+  });
+
+  it('answers a JSON array or a scalar body with a clear 400', async () => {
+    const arr = await asClient(h).births([1, 2]).expect(400);
+    assert.equal(arr.body.code, 'VALIDATION_FAILED');
+    assert.equal(arr.body.errors[0].code, 'INVALID_TYPE');
+  });
+
+  it('answers unknown paths with 404 NOT_FOUND and wrong methods with 405 METHOD_NOT_ALLOWED', async () => {
+    const missing = await h.http.get('/v1/nothing-here').set('X-Road-Client', CLIENTS.rest).expect(404);
+    assert.equal(missing.body.code, 'NOT_FOUND');
+    const wrong = await h.http.get('/v1/births').set('X-Road-Client', CLIENTS.rest).expect(405);
+    assert.equal(wrong.body.code, 'METHOD_NOT_ALLOWED');
+    assert.equal(wrong.headers.allow, 'POST');
+  });
+
+  it('describes each problem type at its type URI', async () => {
+    const res = await h.http.get('/problems/PERSON_NOT_FOUND').expect(200);
+    assert.deepEqual(res.body, {
+      code: 'PERSON_NOT_FOUND',
+      title: 'The person is not in the population register',
+      status: 422,
+    });
+  });
+});
+
+describe('REST server-side failures', () => {
+  /** The shared database, but failing the way we ask once `failWith` is set. */
+  function flakyDb(real: Database, state: { failWith?: Error }): Database {
+    const guard = <T>(fn: () => Promise<T>) => (state.failWith ? Promise.reject(state.failWith) : fn());
+    return {
+      kind: real.kind,
+      query: (t, p) => guard(() => real.query(t, p)),
+      exec: (s) => guard(() => real.exec(s)),
+      transaction: (fn) => guard(() => real.transaction(fn)),
+      close: () => real.close(),
+    };
+  }
+
+  it('answers an unexpected error with 500 INTERNAL and a correlation id that is also in the log', async () => {
+    const state: { failWith?: Error } = {};
+    const seed = await startHarness();
+    await seedStandard(seed);
+    const h = await startHarness({ db: flakyDb(await sharedDb(), state) });
+    state.failWith = new Error('boom at 131052-308T');
+    const res = await asClient(h).births(birth()).expect(500).expect('Content-Type', PROBLEM);
+    assertMatchesOpenApi(res, '/v1/births', 'post');
+    assert.equal(res.body.code, 'INTERNAL');
+    assert.doesNotMatch(res.text, /boom|\.ts:\d+/);
+    const id = String(res.body.instance).replace('urn:uuid:', '');
+    const logged = h.logLines.find((l) => l.includes(id));
+    assert.ok(logged, 'the correlation id is in the log');
+    assert.doesNotMatch(logged, /131052-308T/, 'the log masks personal identity codes');
+  });
+
+  it('answers a database outage with 503 SERVICE_UNAVAILABLE', async () => {
+    const state: { failWith?: Error } = {};
+    const seed = await startHarness();
+    await seedStandard(seed);
+    const h = await startHarness({ db: flakyDb(await sharedDb(), state) });
+    state.failWith = Object.assign(new Error('terminating connection'), { code: '57P01' });
+    const res = await asClient(h).births(birth()).expect(503);
+    assertMatchesOpenApi(res, '/v1/births', 'post');
+    assert.equal(res.body.code, 'SERVICE_UNAVAILABLE');
+    const ready = await h.http.get('/readyz').expect(503);
+    assert.equal(ready.body.status, 'unavailable');
+  });
+});
