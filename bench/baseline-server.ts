@@ -1,6 +1,6 @@
 import express from 'express';
 import { countingDatabase, newCounter, openStore, type StoreSpec, settled } from './stores';
-import { closeServer, listen, type RunningTarget } from './target';
+import { closeServer, cpuMsSince, listen, type RunningTarget } from './target';
 
 /**
  * The floor to compare against: bare express 5, express.json(), and one
@@ -26,13 +26,15 @@ export async function startBaseline(store: StoreSpec): Promise<RunningTarget> {
 
   const server = app.listen(0, '127.0.0.1');
   const url = await listen(server);
+  const cpuStart = process.cpuUsage();
   return {
     url,
     async stats() {
       await settled(counter);
       const { statements, transactions } = counter;
+      const cpuMs = cpuMsSince(cpuStart);
       const [row] = await raw.query<{ n: number }>('SELECT count(*)::int AS n FROM bench_baseline');
-      return { stored: row?.n ?? 0, statements, transactions };
+      return { stored: row?.n ?? 0, statements, transactions, cpuMs };
     },
     async close() {
       await closeServer(server);

@@ -6,7 +6,7 @@ import { buildGateway, openDatabase } from '../src/gateway';
 import { createLogger } from '../src/infra/logger';
 import { systemClock } from '../src/infra/system-clock';
 import { countingDatabase, newCounter, POOL_SIZE, type StoreSpec, settled } from './stores';
-import { BENCH_CLIENT_ID, closeServer, listen, type RunningTarget } from './target';
+import { BENCH_CLIENT_ID, closeServer, cpuMsSince, listen, type RunningTarget } from './target';
 
 const DAY_MS = 86_400_000;
 const FIRST_BIRTH = Date.UTC(1980, 0, 1);
@@ -58,6 +58,7 @@ export async function startGateway(store: StoreSpec, mothers: number): Promise<R
 
   const server = gateway.app.listen(0, '127.0.0.1');
   const url = await listen(server);
+  const cpuStart = process.cpuUsage();
   counter.statements = 0;
   counter.transactions = 0;
   return {
@@ -65,11 +66,12 @@ export async function startGateway(store: StoreSpec, mothers: number): Promise<R
     async stats() {
       await settled(counter);
       const { statements, transactions } = counter;
+      const cpuMs = cpuMsSince(cpuStart);
       const rows = await raw.query<{ status: string; n: number }>(
         'SELECT status, count(*)::int AS n FROM notifications GROUP BY status',
       );
       const byStatus = Object.fromEntries(rows.map((r) => [r.status, r.n]));
-      return { stored: byStatus.registered ?? 0, byStatus, statements, transactions };
+      return { stored: byStatus.registered ?? 0, byStatus, statements, transactions, cpuMs };
     },
     async close() {
       await closeServer(server);

@@ -17,9 +17,9 @@ export type ChildReply =
 
 /**
  * Starts a target: by default in a child process of its own, so the load
- * generator and the server under test do not share one event loop (the
- * machine has few cores; sharing would slow the cheaper baseline most and
- * flatter the ratio). BENCH_INLINE=1 runs both in this process instead.
+ * generator's work never runs on the server's event loop (where it would
+ * slow the cheaper baseline most). BENCH_INLINE=1 builds the target in this
+ * process instead, as a cross-check.
  */
 export async function launch(spec: TargetSpec, inline: boolean): Promise<RunningTarget> {
   if (inline) return startTarget(spec);

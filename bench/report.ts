@@ -9,6 +9,8 @@ export interface Measured extends LoadResult {
   stats: TargetStats;
   /** SQL statements (BEGIN/COMMIT included) per stored row, warm-up included. */
   statementsPerRequest: number;
+  /** CPU ms of the server process per stored row (with BENCH_INLINE=1 this includes the load generator). */
+  cpuMsPerRequest: number;
   flagged: boolean;
 }
 
@@ -25,7 +27,15 @@ export interface StoreResult {
 export interface BenchResults {
   benchmark: 'rest-births-vs-baseline';
   date: string;
-  machine: { cpus: number; cpuModel: string; node: string; platform: string; totalMemGiB: number };
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    node: string;
+    platform: string;
+    totalMemGiB: number;
+    /** 1-minute load average before and after the run: the machine may be shared. */
+    loadAverage: { start: number; end: number };
+  };
   settings: LoadSettings & { mothers: number; birthDays: number; serverProcess: 'child' | 'inline' };
   targetRatio: number;
   stores: StoreResult[];
@@ -47,6 +57,8 @@ export function writeResults(results: BenchResults): string {
   return file;
 }
 
+/** One markdown paragraph from source-wrapped fragments. */
+export const para = (...fragments: string[]) => fragments.join(' ');
 const n0 = (v: number) => Math.round(v).toLocaleString('en-US');
 const ms = (v: number) => `${v.toFixed(v < 10 ? 1 : 0)} ms`;
 const pct = (v: number) => `${(v * 100).toFixed(0)} %`;
@@ -73,7 +85,7 @@ function detailLines(r: BenchResults): string[] {
       const m = s[t];
       const bad = Object.entries({ ...m.warmup.unexpected, ...m.unexpected });
       const errors = bad.length ? bad.map(([k, v]) => `${v}× ${k}`).join(', ') : 'none';
-      return `- ${storeName(s.store)}, ${t}: ${n0(m.totalResponses)} responses in ${m.durationSec.toFixed(0)} s, ${m.statementsPerRequest.toFixed(1)} SQL statements per request (BEGIN/COMMIT included), responses other than 201: ${errors}, connection errors: ${m.errors + m.warmup.errors}.`;
+      return `- ${storeName(s.store)}, ${t}: ${n0(m.totalResponses)} responses in ${m.durationSec.toFixed(0)} s, ${m.statementsPerRequest.toFixed(1)} SQL statements and ${m.cpuMsPerRequest.toFixed(1)} ms of server-process CPU per request, responses other than 201: ${errors}, connection errors: ${m.errors + m.warmup.errors}.`;
     }),
   );
 }
@@ -85,16 +97,25 @@ export function markdownSection(r: BenchResults, interpretation: string): string
     START,
     '## REST birth registrations vs. bare INSERT baseline',
     '',
-    `Measured ${r.date.slice(0, 10)} on ${m.cpus} cores (${m.cpuModel}), ${m.totalMemGiB} GiB, Node ${m.node}, ${m.platform}.`,
+    para(
+      `Measured ${r.date.slice(0, 10)} on ${m.cpus} cores (${m.cpuModel}), ${m.totalMemGiB} GiB, Node ${m.node},`,
+      `${m.platform}; 1-minute load average ${m.loadAverage.start.toFixed(1)} before and`,
+      `${m.loadAverage.end.toFixed(1)} after the run.`,
+    ),
     '',
-    '**What is measured.** `POST /v1/births` on the real gateway (composed as `src/main.ts` does, silent logger,',
-    'one production REST client, mothers with permanent codes loaded into the register), each request a new',
-    `notification whose birth date cycles over the last ${r.settings.birthDays} days, against a bare express 5 app that`,
-    'parses the same JSON body and INSERTs it into one table inside a transaction (BEGIN/INSERT/COMMIT) through',
-    'the same `Database` adapters. Both run back to back on the same store; every 201 counts, anything else is',
-    `flagged. autocannon: ${r.settings.connections} connections, ${r.settings.warmupSec} s warm-up (not recorded), then`,
-    `${r.settings.durationSec} s measured. The server runs in ${r.settings.serverProcess === 'child' ? 'its own child process, the load generator in the parent' : 'the same process as the load generator (BENCH_INLINE=1)'}.`,
-    `Target: gateway throughput at least ${pct(r.targetRatio)} of the baseline's.`,
+    para(
+      '**What is measured.** `POST /v1/births` on the real gateway (composed as `src/main.ts` does, silent',
+      'logger, one production REST client, mothers with permanent codes loaded into the register), each request',
+      `a new notification whose birth date cycles over the last ${r.settings.birthDays} days, against a bare express 5`,
+      'app that parses the same JSON body and INSERTs it into one table inside a transaction',
+      '(BEGIN/INSERT/COMMIT) through the same `Database` adapters. Both run back to back on the same store;',
+      `every 201 counts, anything else is flagged. autocannon: ${r.settings.connections} connections,`,
+      `${r.settings.warmupSec} s warm-up (not recorded), then ${r.settings.durationSec} s measured. The server runs in`,
+      r.settings.serverProcess === 'child'
+        ? 'its own child process, the load generator in the parent.'
+        : 'the same process as the load generator (BENCH_INLINE=1).',
+      `Target: gateway throughput at least ${pct(r.targetRatio)} of the baseline's.`,
+    ),
     '',
     markdownTable(r),
     '',
@@ -111,8 +132,9 @@ const INTRO = `# Benchmarks
 
 Throughput and latency of the gateway, each measured next to a baseline run in the same session on the
 same machine, so the ratio means more than the absolute numbers (which depend on the machine).
-Run them with \`npm run bench\` (settings: \`BENCH_DURATION\` seconds, \`BENCH_CONNECTIONS\`; \`BENCH_PG_URL\`
-for another PostgreSQL server; \`BENCH_INLINE=1\` to run server and load generator in one process).
+Run them with \`npm run bench\` (settings: \`BENCH_DURATION\` and \`BENCH_WARMUP\` in seconds,
+\`BENCH_CONNECTIONS\`; \`BENCH_PG_URL\` for another PostgreSQL server; \`BENCH_INLINE=1\` to run the server
+in the load generator's process).
 Each section is regenerated by its benchmark; results are kept as JSON in \`bench/results/\`.
 These are benchmarks, not tests: nothing fails when a target is missed.
 `;

@@ -50,11 +50,13 @@ async function measure(
       ...load,
       stats,
       statementsPerRequest: stats.stored > 0 ? stats.statements / stats.stored : 0,
+      cpuMsPerRequest: stats.stored > 0 ? stats.cpuMs / stats.stored : 0,
       flagged: hasErrors(load),
     };
     log(
       `${store.spec.kind} ${target}: ${load.requestsPerSec.toFixed(0)} req/s, p50 ${load.p50Ms} ms, ` +
-        `p99 ${load.p99Ms} ms, ${stats.stored} rows stored${measured.flagged ? ', ERRORS (see results)' : ''}`,
+        `p99 ${load.p99Ms} ms, ${stats.stored} rows stored, ${measured.statementsPerRequest.toFixed(1)} statements ` +
+        `and ${measured.cpuMsPerRequest.toFixed(1)} ms server CPU per request${measured.flagged ? ', ERRORS (see results)' : ''}`,
     );
     return measured;
   } finally {
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
       node: process.version,
       platform: `${os.platform()} ${os.release()}`,
       totalMemGiB: Math.round(os.totalmem() / 2 ** 30),
+      loadAverage: { start: os.loadavg()[0] ?? 0, end: 0 },
     },
     settings: {
       ...settings,
@@ -117,6 +120,7 @@ async function main(): Promise<void> {
     results.stores.push(await benchStore(kind, settings, inline));
   }
 
+  results.machine.loadAverage.end = os.loadavg()[0] ?? 0;
   const file = writeResults(results);
   updateBenchmarksMd(markdownSection(results, interpretation(results)));
   process.stdout.write(`\n${markdownTable(results)}\n\n`);

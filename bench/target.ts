@@ -20,6 +20,8 @@ export interface TargetStats {
   /** SQL statements and transactions sent since the target became ready (BEGIN/COMMIT included). */
   statements: number;
   transactions: number;
+  /** CPU time (user + system) of the server's process since it became ready, in ms. */
+  cpuMs: number;
 }
 
 /** A server under test, listening on 127.0.0.1. */
@@ -42,4 +44,10 @@ export async function listen(server: Server): Promise<string> {
 export async function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** CPU ms (user + system) this process has used since `start`. */
+export function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
 }

@@ -23,6 +23,17 @@ export interface Config {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Seed the sandbox demo into an empty embedded database at start. */
   readonly seedDemo: boolean;
+  /** TLS with client certificates; unset: plain HTTP, on loopback only. */
+  readonly tls: TlsConfig | undefined;
+}
+
+export interface TlsConfig {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** CA bundle that client certificates must chain to. */
+  readonly caFile: string;
+  /** SHA-256 fingerprints (lower-case hex) of X-Road security servers that may speak for any client. */
+  readonly trustedProxyFingerprints: readonly string[];
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -77,9 +88,17 @@ export function loadConfig(env: Env): Config {
   const token = env.OPS_TOKEN || undefined;
   if (token !== undefined && token.length < 16) problems.push('OPS_TOKEN must be at least 16 characters');
 
+  const tls = readTls(env, problems);
+  const host = get('HOST');
+  if (!tls && !isLoopback(host)) {
+    problems.push(
+      `HOST ${host} is not a loopback address: without TLS (TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE) the gateway trusts the X-Road-Client header and so listens on loopback only`,
+    );
+  }
+
   const config = {
     port: int('PORT', 0, 65535),
-    host: get('HOST'),
+    host,
     databaseUrl,
     dataDir: get('DATA_DIR'),
     databasePoolSize: int('DATABASE_POOL_SIZE', 1, 200),
@@ -93,6 +112,7 @@ export function loadConfig(env: Env): Config {
     pendingRetryMs: int('PENDING_RETRY_MS', 100, 3_600_000),
     logLevel: logLevel as Config['logLevel'],
     seedDemo: databaseUrl === undefined && env.SEED_DEMO !== 'false',
+    tls,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   Object.defineProperty(config, 'opsToken', {
@@ -100,4 +120,29 @@ export function loadConfig(env: Env): Config {
     enumerable: false,
   });
   return Object.freeze(config) as Config;
+}
+
+function readTls(env: Env, problems: string[]): TlsConfig | undefined {
+  const files = { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE, caFile: env.TLS_CA_FILE };
+  const given = Object.values(files).filter(Boolean).length;
+  if (given === 0) return undefined;
+  if (given < 3) {
+    problems.push('TLS needs all of TLS_CERT_FILE, TLS_KEY_FILE and TLS_CA_FILE');
+    return undefined;
+  }
+  const proxies = (env.TLS_TRUSTED_PROXY_FINGERPRINTS ?? '')
+    .split(',')
+    .map((f) => f.trim().replace(/:/g, '').toLowerCase())
+    .filter(Boolean);
+  if (proxies.some((f) => !/^[0-9a-f]{64}$/.test(f))) {
+    problems.push('TLS_TRUSTED_PROXY_FINGERPRINTS must be comma-separated SHA-256 fingerprints in hex');
+  }
+  return Object.freeze({
+    ...(files as Record<keyof typeof files, string>),
+    trustedProxyFingerprints: Object.freeze(proxies),
+  });
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

@@ -57,6 +57,7 @@ export function buildGateway(
     logger: deps.logger,
     opsToken: config.opsToken,
     bodyLimitBytes: config.bodyLimitBytes,
+    tls: config.tls,
   });
   return { app, db: deps.db, store, clients, notifications };
 }

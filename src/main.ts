@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { ConfigError, loadConfig } from './config';
 import { DEMO_CLIENTS, DEMO_MOTHERS, seedSandboxDemo } from './demo/sandbox-demo';
 import { buildGateway, openDatabase } from './gateway';
+import { createServer } from './http/server';
 import { createLogger } from './infra/logger';
 import { systemClock } from './infra/system-clock';
 
@@ -13,11 +14,11 @@ async function main(): Promise<void> {
   const gateway = buildGateway(config, { db, clock: systemClock, logger });
   const seeded = config.seedDemo && (await seedSandboxDemo(gateway.clients, gateway.store));
 
-  const server: Server = gateway.app.listen(config.port, config.host);
+  const server: Server = createServer(gateway.app, config.tls).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const base = `${config.tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   logger.info({ url: base, database: db.kind }, 'gateway listening');
 
   // Pending notifications (the register was unreachable) are retried in the background.

@@ -21,6 +21,7 @@ export interface AppDeps {
   logger: Logger;
   opsToken: string;
   bodyLimitBytes: number;
+  tls: { trustedProxyFingerprints: readonly string[] } | undefined;
 }
 
 /** The HTTP application: health, the REST façade, the operator API, and one error handler for all. */

@@ -5,12 +5,15 @@ import type { Notification } from '../core/notifications/fingerprint';
 import { type NotificationService, rejectionError } from '../core/notifications/notification-service';
 import { methodNotAllowed } from '../http/method-not-allowed';
 import { requireJson } from '../http/require-json';
+import { peerFingerprint } from '../http/server';
 import { schemaValidator, structuralErrors } from './openapi-document';
 import { notificationResult } from './render';
 import { parseXRoadClientHeader } from './x-road-client';
 
 export interface RestDeps {
   clients: ClientService;
+  /** Set when TLS client authentication is on. */
+  tls: { trustedProxyFingerprints: readonly string[] } | undefined;
   notifications: NotificationService;
   bodyLimitBytes: number;
 }
@@ -32,7 +35,7 @@ export function notificationRoutes(deps: RestDeps): Router {
         'The X-Road-Client header must be INSTANCE/CLASS/MEMBER/SUBSYSTEM, each part percent-encoded.',
       );
     }
-    res.locals.identified = await deps.clients.identify(id, 'rest');
+    res.locals.identified = await identify(deps, req, id);
     next();
   });
 
@@ -68,4 +71,12 @@ export function notificationRoutes(deps: RestDeps): Router {
   router.all('/deaths', methodNotAllowed('POST'));
   router.all('/notifications/:notificationId', methodNotAllowed('GET'));
   return router;
+}
+
+/** With TLS on, the client certificate must be the client's own or a trusted security server's. */
+function identify(deps: RestDeps, req: Request, clientId: string | undefined) {
+  if (!deps.tls) return deps.clients.identify(clientId, 'rest');
+  const fingerprint = peerFingerprint(req) ?? 'none';
+  const trusted = deps.tls.trustedProxyFingerprints.includes(fingerprint);
+  return deps.clients.identify(clientId, 'rest', fingerprint, trusted);
 }

@@ -123,6 +123,11 @@ describe('validateBirth', () => {
       assert.equal(n.child.birthDate, '2026-11-20');
     });
 
+    it('accepts the lower-case t and z that RFC 3339 allows', () => {
+      const n = validateBirth(birth({ 'child.birthDateTime': '2026-11-20t12:32:00z' }), ctx);
+      assert.equal(n.child.birthInstant, '2026-11-20T12:32:00.000Z');
+    });
+
     it('upper-cases the mother code', () => {
       const n = validateBirth(birth({ 'mother.personalIdentityCode': '131052-308t' }), ctx);
       assert.equal(n.mother.personalIdentityCode, MOTHER);
@@ -257,7 +262,7 @@ describe('validateBirth', () => {
   });
 
   describe('formats and values', () => {
-    for (const id of ['has space', '-leading-dash', 'ä-not-ascii', 'x'.repeat(101), 'semi;colon']) {
+    for (const id of ['has space', '-leading-dash', 'ä-not-ascii', 'x'.repeat(101), 'semi;colon', 'abc\n']) {
       it(`rejects notificationId ${JSON.stringify(id.slice(0, 20))} as INVALID_FORMAT`, () => {
         assertInvalid(birth({ notificationId: id }), [['notificationId', 'INVALID_FORMAT']]);
       });
@@ -269,7 +274,7 @@ describe('validateBirth', () => {
       assert.equal(validateBirth(birth({ notificationId: id }), ctx).notificationId, id);
     });
 
-    for (const code of ['91', '0911', 'abc', ' 091']) {
+    for (const code of ['91', '0911', 'abc', ' 091', '091\n']) {
       it(`rejects municipality code ${JSON.stringify(code)} as INVALID_FORMAT`, () => {
         assertInvalid(birth({ 'birth.municipalityCode': code }), [
           ['birth.municipalityCode', 'INVALID_FORMAT'],

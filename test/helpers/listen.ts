@@ -1,4 +1,5 @@
-import type { AddressInfo, Server } from 'node:net';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 
 /** Serves an app on a loopback port for tests that need real concurrent connections. */
@@ -11,7 +12,7 @@ export async function listen(app: Express): Promise<{ url: string; close: () => 
     url: `http://127.0.0.1:${port}`,
     close: () =>
       new Promise((resolve) => {
-        server.closeAllConnections?.();
+        server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
@@ -23,5 +24,7 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
     headers: { 'Content-Type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> };
+  // biome-ignore lint/suspicious/noExplicitAny: tests inspect JSON bodies loosely, as supertest's res.body does
+  const body = (await res.json()) as Record<string, any>;
+  return { status: res.status, headers: res.headers, body };
 }
