@@ -25,6 +25,6 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
     body: JSON.stringify(body),
   });
   // biome-ignore lint/suspicious/noExplicitAny: tests inspect JSON bodies loosely, as supertest's res.body does
-  const body = (await res.json()) as Record<string, any>;
-  return { status: res.status, headers: res.headers, body };
+  const json = (await res.json()) as Record<string, any>;
+  return { status: res.status, headers: res.headers, body: json };
 }
