@@ -38,7 +38,7 @@ export function buildGateway(
   config: Config,
   deps: { db: Database; clock: Clock; logger: Logger; guard?: RegisterGuard },
 ): Gateway {
-  const store = createStore(deps.db);
+  const store = createStore(deps.db, { clock: deps.clock, clientCacheMs: config.clientCacheMs });
   const clients = new ClientService(store.clients, deps.clock, {
     cutoffs: config.cutoffs,
     deprecationAnnounced: config.deprecationAnnounced,

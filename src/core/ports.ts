@@ -28,7 +28,7 @@ export interface StoredNotification {
   updatedAt: Date;
 }
 
-export type NewNotification = Omit<StoredNotification, 'status' | 'childCode' | 'rejection' | 'registeredAt'>;
+export type NewNotification = Omit<StoredNotification, 'updatedAt'>;
 
 export interface Person {
   personalIdentityCode: string;
@@ -47,9 +47,15 @@ export interface CodeSeriesKey {
   pool: 'permanent' | 'temporary';
   parity: 0 | 1;
 }
-export interface CodeSeriesState {
+/** The numbers one series runs through, per century sign: first, first + 2, …, up to last. */
+export interface CodeSeriesRun {
+  first: number;
+  last: number;
+}
+/** A series position: the sign's place in the century's order, and the individual number. */
+export interface CodeSeriesPosition {
   signIndex: number;
-  lastNumber: number;
+  number: number;
 }
 
 export interface NotificationRepository {
@@ -57,8 +63,8 @@ export interface NotificationRepository {
 }
 
 export interface NotificationWriter extends NotificationRepository {
-  /** Inserts as `pending`; false when the (client, id) pair exists already. */
-  insert(n: NewNotification): Promise<boolean>;
+  /** Inserts with its outcome; undefined when the (client, id) pair exists already. */
+  insert(n: NewNotification): Promise<StoredNotification | undefined>;
   markRegistered(clientId: string, notificationId: string, childCode: string | null, at: Date): Promise<void>;
   markRejected(clientId: string, notificationId: string, rejection: Rejection, at: Date): Promise<void>;
   /** Locks up to `limit` pending notifications that no other worker holds. */
@@ -68,11 +74,17 @@ export interface NotificationWriter extends NotificationRepository {
 /** The population register as seen inside a transaction. */
 export interface RegisterPort {
   findPerson(code: string): Promise<Person | undefined>;
-  addPerson(p: Omit<Person, 'deathDate' | 'deathDateLatest'>): Promise<void>;
+  /** Adds the person unless the code is taken; false when it is. */
+  claimPerson(p: Omit<Person, 'deathDate' | 'deathDateLatest'>): Promise<boolean>;
   markDeceased(code: string, date: string, latestDate: string): Promise<void>;
-  /** Locks the series row (creating it at `initial`) until the transaction ends. */
-  lockCodeSeries(key: CodeSeriesKey, initial: CodeSeriesState): Promise<CodeSeriesState>;
-  saveCodeSeries(key: CodeSeriesKey, state: CodeSeriesState): Promise<void>;
+  /**
+   * Moves the series to its next position and returns it: the next number of
+   * the run, or the run's first number under the next sign once the run is
+   * used up. A new series starts at the first number of the first sign. The
+   * series stays locked until the transaction ends, so concurrent registrations
+   * (on any instance) take positions one after another.
+   */
+  advanceCodeSeries(key: CodeSeriesKey, run: CodeSeriesRun): Promise<CodeSeriesPosition>;
 }
 
 export interface Transaction {

@@ -2,8 +2,18 @@ import assert from 'node:assert/strict';
 import type { Channel, Client } from '../../src/core/clients/client';
 import { type DomainError, isDomainError } from '../../src/core/errors';
 import { parseHetu } from '../../src/core/hetu/hetu';
+import { validateBirth } from '../../src/core/notifications/birth';
+import { fingerprint } from '../../src/core/notifications/fingerprint';
 import { NotificationService, rejectionError } from '../../src/core/notifications/notification-service';
-import type { CodeSeriesKey, Logger, RegisterGuard, StoredNotification } from '../../src/core/ports';
+import type {
+  CodeSeriesKey,
+  CodeSeriesRun,
+  Logger,
+  NewNotification,
+  NotificationStatus,
+  RegisterGuard,
+  StoredNotification,
+} from '../../src/core/ports';
 import { fixedClock, type TestClock } from '../helpers/clock';
 import { MemoryStore } from './fakes/memory-store';
 import { type Json, withChanges } from './validation-helpers';
@@ -229,6 +239,7 @@ describe('NotificationService', () => {
       assert.equal(record.rejection, null);
       assert.equal(record.receivedAt.toISOString(), NOW);
       assert.equal(record.registeredAt?.toISOString(), NOW);
+      assert.equal(record.updatedAt.toISOString(), NOW);
 
       const parsed = parseHetu(record.childCode ?? '');
       if (!parsed.ok) assert.fail(`the child code does not parse: ${parsed.code}`);
@@ -272,8 +283,8 @@ describe('NotificationService', () => {
         hetu('211126', 'A', 6),
         hetu('211126', 'A', 5),
       ]);
-      assert.deepEqual(w.store.codeSeries(FEMALE_21), { signIndex: 0, lastNumber: 6 });
-      assert.deepEqual(w.store.codeSeries(MALE_21), { signIndex: 0, lastNumber: 5 });
+      assert.deepEqual(w.store.codeSeries(FEMALE_21), { signIndex: 0, number: 6 });
+      assert.deepEqual(w.store.codeSeries(MALE_21), { signIndex: 0, number: 5 });
     });
 
     it('starts each day afresh', async () => {
@@ -291,7 +302,7 @@ describe('NotificationService', () => {
       );
       assert.deepEqual(w.store.codeSeries({ ...FEMALE_21, birthDate: '2026-11-22' }), {
         signIndex: 0,
-        lastNumber: 2,
+        number: 2,
       });
     });
 
@@ -312,27 +323,27 @@ describe('NotificationService', () => {
         })),
       );
       assert.equal(await registeredCode(w, birth()), hetu('211126', 'A', 8));
-      assert.deepEqual(w.store.codeSeries(FEMALE_21), { signIndex: 0, lastNumber: 8 });
+      assert.deepEqual(w.store.codeSeries(FEMALE_21), { signIndex: 0, number: 8 });
       assert.equal(await registeredCode(w, birth()), hetu('211126', 'A', 10));
     });
 
     it('moves to sign B once the A series of the day is used up (female)', async () => {
-      w.store.seedCodeSeries(FEMALE_21, { signIndex: 0, lastNumber: 898 });
+      w.store.seedCodeSeries(FEMALE_21, { signIndex: 0, number: 898 });
       assert.equal(await registeredCode(w, birth()), hetu('211126', 'B', 2));
       assert.equal(await registeredCode(w, birth()), hetu('211126', 'B', 4));
-      assert.deepEqual(w.store.codeSeries(FEMALE_21), { signIndex: 1, lastNumber: 4 });
+      assert.deepEqual(w.store.codeSeries(FEMALE_21), { signIndex: 1, number: 4 });
       const parsed = parseHetu(hetu('211126', 'B', 2));
       assert.ok(parsed.ok && parsed.hetu.birthDate === '2026-11-21');
     });
 
     it('uses 899 for a boy before moving to B003', async () => {
-      w.store.seedCodeSeries(MALE_21, { signIndex: 0, lastNumber: 897 });
+      w.store.seedCodeSeries(MALE_21, { signIndex: 0, number: 897 });
       assert.equal(await registeredCode(w, birth({ sex: 'male' })), hetu('211126', 'A', 899));
       assert.equal(await registeredCode(w, birth({ sex: 'male' })), hetu('211126', 'B', 3));
     });
 
     it('moves from E to F, and skips a taken code under the new sign', async () => {
-      w.store.seedCodeSeries(FEMALE_21, { signIndex: 4, lastNumber: 898 });
+      w.store.seedCodeSeries(FEMALE_21, { signIndex: 4, number: 898 });
       await w.store.loadPersons([
         {
           personalIdentityCode: hetu('211126', 'F', 2),
@@ -346,7 +357,7 @@ describe('NotificationService', () => {
     });
 
     it('rejects with IDENTITY_CODES_EXHAUSTED when every sign of the day is used up', async () => {
-      w.store.seedCodeSeries(FEMALE_21, { signIndex: 5, lastNumber: 896 });
+      w.store.seedCodeSeries(FEMALE_21, { signIndex: 5, number: 896 });
       assert.equal(await registeredCode(w, birth()), hetu('211126', 'F', 898));
       const persons = w.store.personCount();
       const { record } = await submitBirth(w, birth());
@@ -354,7 +365,7 @@ describe('NotificationService', () => {
       assert.equal(record.childCode, null);
       assert.equal(record.rejection?.code, 'IDENTITY_CODES_EXHAUSTED');
       assert.equal(w.store.personCount(), persons);
-      assert.deepEqual(w.store.codeSeries(FEMALE_21), { signIndex: 5, lastNumber: 898 });
+      assert.deepEqual(w.store.codeSeries(FEMALE_21), { signIndex: 5, number: 898 });
       // boys of the same day are unaffected
       assert.equal(await registeredCode(w, birth({ sex: 'male' })), hetu('211126', 'A', 3));
     });
@@ -382,7 +393,7 @@ describe('NotificationService', () => {
   });
 
   describe('replays', () => {
-    it('returns the original result for the same content, without registering again', async () => {
+    it('returns the original result for the same content, leaving no second registration behind', async () => {
       const input = birth();
       const first = await submitBirth(w, input);
       const persons = w.store.personCount();
@@ -393,7 +404,56 @@ describe('NotificationService', () => {
       assert.equal(again.record.status, 'registered');
       assert.equal(again.record.receivedAt.toISOString(), NOW);
       assert.equal(w.store.personCount(), persons);
-      assert.deepEqual(w.store.codeSeries(FEMALE_21), { signIndex: 0, lastNumber: 2 });
+      assert.deepEqual(w.store.codeSeries(FEMALE_21), { signIndex: 0, number: 2 });
+    });
+
+    it('registers and stores a new notification in one transaction, without reading first', async () => {
+      let reads = 0;
+      const find = w.store.notifications.find;
+      w.store.notifications.find = (clientId, notificationId) => {
+        reads += 1;
+        return find(clientId, notificationId);
+      };
+      const input = birth();
+      await registeredCode(w, input);
+      assert.deepEqual([w.store.commits, w.store.rollbacks, reads], [1, 0, 0]);
+
+      // a replay registers again in a transaction that is rolled back, then reads the stored result
+      await submitBirth(w, input);
+      assert.deepEqual([w.store.commits, w.store.rollbacks, reads], [1, 1, 1]);
+    });
+
+    it('replays a registered death: the rejection its second registration meets is not stored', async () => {
+      const input = death();
+      const first = await w.service.submit(PRODUCTION, 'rest', 'death', input);
+      w.clock.advance(60_000);
+      const again = await w.service.submit(PRODUCTION, 'soap-v2', 'death', input);
+      assert.equal(again.replayed, true);
+      assert.deepEqual(again.record, first.record);
+      assert.equal(again.record.status, 'registered');
+      assert.equal(again.record.rejection, null);
+      assert.equal(w.store.allNotifications().length, 1);
+    });
+
+    it('replays a rejected birth as rejected even once the mother is in the register', async () => {
+      const unknownMother = hetu('150590', '-', 304);
+      const input = birth({ mother: unknownMother });
+      const first = await submitBirth(w, input);
+      assertRejected(first.record, 'PERSON_NOT_FOUND', 'mother.personalIdentityCode');
+      await w.store.loadPersons([
+        {
+          personalIdentityCode: unknownMother,
+          birthDate: '1990-05-15',
+          sex: 'female',
+          temporary: false,
+          deathDate: null,
+        },
+      ]);
+      const again = await submitBirth(w, input);
+      assert.equal(again.replayed, true);
+      assert.deepEqual(again.record, first.record);
+      assert.equal(w.store.codeSeries(FEMALE_21), undefined);
+      assert.equal(w.store.personCount(), 7);
     });
 
     it('treats reordered keys, another UTC offset and another channel as the same notification', async () => {
@@ -686,15 +746,91 @@ describe('NotificationService', () => {
     });
 
     it('a register failure after the code was taken leaves no trace: the code is not burnt', async () => {
-      w.store.failNext('addPerson', new Error('connection reset by peer'));
+      w.store.failNext('claimPerson', new Error('connection reset by peer'));
       const input = birth();
       const { record } = await submitBirth(w, input);
       assert.equal(record.status, 'pending');
-      // the savepoint undid the series advance made before the failure
+      assert.equal(record.childCode, null);
+      // the rollback undid the series advance made before the failure
       assert.equal(w.store.codeSeries(FEMALE_21), undefined);
+      assert.equal(w.store.personCount(), 6);
+      assert.equal(w.logs.filter((l) => l.level === 'warn').length, 1);
       assert.equal(await w.service.processPending(), 1);
       const done = await w.service.status(PRODUCTION, input.notificationId as string);
       assert.equal(done.childCode, hetu('211126', 'A', 2));
+    });
+
+    it('a retry once the register is back still replays the pending acknowledgement, registering nothing', async () => {
+      w.guard.down = true;
+      const input = birth();
+      await submitBirth(w, input);
+      w.guard.down = false;
+      const retry = await submitBirth(w, input);
+      assert.equal(retry.replayed, true);
+      assert.equal(retry.record.status, 'pending');
+      assert.equal(retry.record.childCode, null);
+      assert.equal(w.store.codeSeries(FEMALE_21), undefined);
+      assert.equal(w.store.personCount(), 6);
+      assert.equal(await w.service.processPending(), 1);
+      const done = await w.service.status(PRODUCTION, input.notificationId as string);
+      assert.equal(done.childCode, hetu('211126', 'A', 2));
+    });
+
+    it('a register failure in processPending undoes only that notification’s writes and stops the batch', async () => {
+      w.guard.down = true;
+      const inputs = [birth(), birth(), birth()];
+      for (const input of inputs) {
+        await submitBirth(w, input);
+        w.clock.advance(1000);
+      }
+      w.guard.down = false;
+      await w.service.processPending(1);
+      w.logs.length = 0;
+      // the second notification's code is taken, then the register fails
+      w.store.failNext('claimPerson', new Error('connection reset by peer'));
+      assert.equal(await w.service.processPending(), 0);
+      assert.equal(w.logs.filter((l) => l.level === 'warn').length, 1);
+      assert.deepEqual(w.store.codeSeries(FEMALE_21), { signIndex: 0, number: 2 });
+      assert.equal(w.store.personCount(), 7);
+      const statuses = await Promise.all(
+        inputs.map((i) => w.service.status(PRODUCTION, i.notificationId as string)),
+      );
+      assert.deepEqual(
+        statuses.map((n) => [n.status, n.childCode]),
+        [
+          ['registered', hetu('211126', 'A', 2)],
+          ['pending', null],
+          ['pending', null],
+        ],
+      );
+      assert.equal(await w.service.processPending(), 2);
+      const done = await Promise.all(
+        inputs.map((i) => w.service.status(PRODUCTION, i.notificationId as string)),
+      );
+      assert.deepEqual(
+        done.map((n) => n.childCode),
+        [2, 4, 6].map((n) => hetu('211126', 'A', n)),
+      );
+    });
+
+    it('a rejection in processPending undoes its own series advance and keeps the batch’s registrations', async () => {
+      w.store.seedCodeSeries(FEMALE_21, { signIndex: 5, number: 896 });
+      w.guard.down = true;
+      const first = birth();
+      const second = birth();
+      await submitBirth(w, first);
+      w.clock.advance(1000);
+      await submitBirth(w, second);
+      w.guard.down = false;
+      assert.equal(await w.service.processPending(), 2);
+      const s1 = await w.service.status(PRODUCTION, first.notificationId as string);
+      const s2 = await w.service.status(PRODUCTION, second.notificationId as string);
+      assert.equal(s1.childCode, hetu('211126', 'F', 898));
+      assert.equal(s2.status, 'rejected');
+      assert.equal(s2.rejection?.code, 'IDENTITY_CODES_EXHAUSTED');
+      assert.deepEqual(w.store.codeSeries(FEMALE_21), { signIndex: 5, number: 898 });
+      assert.ok(w.store.person(hetu('211126', 'F', 898)));
+      assert.equal(w.store.personCount(), 7);
     });
 
     it('a sandbox notification stays sandboxed when processed later', async () => {
@@ -740,38 +876,200 @@ describe('MemoryStore (the fake itself)', () => {
     sex: 'female' as const,
     temporary: false,
   });
+  const FEMALE_RUN: CodeSeriesRun = { first: 2, last: 898 };
+  const received = new Date(NOW);
+
+  function newNotification(status: NotificationStatus = 'pending'): NewNotification {
+    const content = validateBirth(birth(), { now: new Date(NOW), sandbox: false });
+    return {
+      clientId: PRODUCTION.id,
+      notificationId: content.notificationId,
+      kind: 'birth',
+      channel: 'rest',
+      fingerprint: fingerprint(content),
+      sandbox: false,
+      content,
+      status,
+      childCode: status === 'registered' ? hetu('211126', 'A', 2) : null,
+      rejection: null,
+      receivedAt: received,
+      registeredAt: status === 'registered' ? received : null,
+    };
+  }
+
+  it('claimPerson adds a person unless the code is taken', async () => {
+    const store = new MemoryStore();
+    await store.loadPersons([{ ...person(MOTHER, '1952-10-13'), deathDate: '2026-01-01' }]);
+    await store.transaction(async (tx) => {
+      assert.equal(await tx.register.claimPerson(person(hetu('211126', 'A', 2), '2026-11-21')), true);
+      assert.equal(await tx.register.claimPerson(person(hetu('211126', 'A', 2), '2026-11-21')), false);
+      assert.equal(
+        await tx.register.claimPerson({ ...person(MOTHER, '2000-01-01'), temporary: true }),
+        false,
+      );
+    });
+    assert.deepEqual(store.person(hetu('211126', 'A', 2)), {
+      ...person(hetu('211126', 'A', 2), '2026-11-21'),
+      deathDate: null,
+      deathDateLatest: null,
+    });
+    // the taken code keeps its person as it was
+    assert.deepEqual(store.person(MOTHER), {
+      ...person(MOTHER, '1952-10-13'),
+      deathDate: '2026-01-01',
+      deathDateLatest: '2026-01-01',
+    });
+    assert.equal(store.personCount(), 2);
+  });
+
+  it('advanceCodeSeries starts a series at the first number, steps by two and rolls over to the next sign', async () => {
+    const store = new MemoryStore();
+    const positions = await store.transaction(async (tx) => [
+      await tx.register.advanceCodeSeries(FEMALE_21, FEMALE_RUN),
+      await tx.register.advanceCodeSeries(FEMALE_21, FEMALE_RUN),
+      await tx.register.advanceCodeSeries(MALE_21, { first: 3, last: 899 }),
+    ]);
+    assert.deepEqual(positions, [
+      { signIndex: 0, number: 2 },
+      { signIndex: 0, number: 4 },
+      { signIndex: 0, number: 3 },
+    ]);
+    assert.deepEqual(store.codeSeries(FEMALE_21), { signIndex: 0, number: 4 });
+
+    store.seedCodeSeries(FEMALE_21, { signIndex: 2, number: 896 });
+    const next = await store.transaction(async (tx) => [
+      await tx.register.advanceCodeSeries(FEMALE_21, FEMALE_RUN),
+      await tx.register.advanceCodeSeries(FEMALE_21, FEMALE_RUN),
+      await tx.register.advanceCodeSeries(FEMALE_21, FEMALE_RUN),
+    ]);
+    assert.deepEqual(next, [
+      { signIndex: 2, number: 898 },
+      { signIndex: 3, number: 2 },
+      { signIndex: 3, number: 4 },
+    ]);
+    assert.deepEqual(store.codeSeries(FEMALE_21), { signIndex: 3, number: 4 });
+  });
+
+  it('insert stores the notification as given, updated when received, and refuses a taken id', async () => {
+    const store = new MemoryStore();
+    const n = newNotification('registered');
+    const row = await store.transaction((tx) => tx.notifications.insert(n));
+    assert.deepEqual(row, { ...n, updatedAt: received });
+    assert.deepEqual(await store.notifications.find(n.clientId, n.notificationId), row);
+
+    const again = await store.transaction((tx) =>
+      tx.notifications.insert({ ...newNotification('pending'), notificationId: n.notificationId }),
+    );
+    assert.equal(again, undefined);
+    assert.deepEqual(store.allNotifications(), [row]);
+  });
 
   it('attempt undoes the writes made inside it when it throws, and keeps earlier ones', async () => {
     const store = new MemoryStore();
     await store.transaction(async (tx) => {
-      await tx.register.addPerson(person(hetu('211126', 'A', 2), '2026-11-21'));
+      await tx.register.claimPerson(person(hetu('211126', 'A', 2), '2026-11-21'));
       await assert.rejects(
         tx.attempt(async () => {
-          await tx.register.addPerson(person(hetu('211126', 'A', 4), '2026-11-21'));
-          await tx.register.saveCodeSeries(FEMALE_21, { signIndex: 0, lastNumber: 4 });
+          await tx.register.advanceCodeSeries(FEMALE_21, FEMALE_RUN);
+          await tx.register.claimPerson(person(hetu('211126', 'A', 4), '2026-11-21'));
           throw new Error('boom');
         }),
         /boom/,
       );
       assert.equal(await tx.register.findPerson(hetu('211126', 'A', 4)), undefined);
+      assert.deepEqual(await tx.register.advanceCodeSeries(FEMALE_21, FEMALE_RUN), {
+        signIndex: 0,
+        number: 2,
+      });
     });
     assert.ok(store.person(hetu('211126', 'A', 2)));
     assert.equal(store.person(hetu('211126', 'A', 4)), undefined);
-    assert.equal(store.codeSeries(FEMALE_21), undefined);
+    assert.deepEqual(store.codeSeries(FEMALE_21), { signIndex: 0, number: 2 });
   });
 
-  it('a transaction that throws leaves nothing behind', async () => {
+  it('a transaction that throws leaves nothing behind: no person, no series advance, no notification', async () => {
     const store = new MemoryStore();
+    store.seedCodeSeries(FEMALE_21, { signIndex: 0, number: 6 });
     await assert.rejects(
       store.transaction(async (tx) => {
-        await tx.register.addPerson(person(hetu('211126', 'A', 2), '2026-11-21'));
+        const position = await tx.register.advanceCodeSeries(FEMALE_21, FEMALE_RUN);
+        assert.deepEqual(position, { signIndex: 0, number: 8 });
+        await tx.register.claimPerson(person(hetu('211126', 'A', 8), '2026-11-21'));
+        await tx.notifications.insert(newNotification());
         throw new Error('rollback');
       }),
       /rollback/,
     );
     assert.equal(store.personCount(), 0);
+    assert.deepEqual(store.codeSeries(FEMALE_21), { signIndex: 0, number: 6 });
+    assert.deepEqual(store.allNotifications(), []);
     assert.equal(store.rollbacks, 1);
     assert.equal(store.commits, 0);
+  });
+
+  it('shows a transaction’s writes to others only once it commits', async () => {
+    const store = new MemoryStore();
+    const n = newNotification();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let inserted = () => {};
+    const insertedYet = new Promise<void>((resolve) => {
+      inserted = resolve;
+    });
+    const tx = store.transaction(async (t) => {
+      await t.register.claimPerson(person(hetu('211126', 'A', 2), '2026-11-21'));
+      await t.notifications.insert(n);
+      inserted();
+      await held;
+    });
+    await insertedYet;
+    assert.equal(await store.notifications.find(n.clientId, n.notificationId), undefined);
+    assert.equal(store.person(hetu('211126', 'A', 2)), undefined);
+    release();
+    await tx;
+    assert.ok(await store.notifications.find(n.clientId, n.notificationId));
+    assert.ok(store.person(hetu('211126', 'A', 2)));
+  });
+
+  it('a failed statement aborts the transaction until a savepoint is rolled back to', async () => {
+    const store = new MemoryStore();
+    store.failNext('claimPerson', new Error('connection reset by peer'));
+    await store.transaction(async (tx) => {
+      await assert.rejects(
+        tx.attempt(() => tx.register.claimPerson(person(hetu('211126', 'A', 2), '2026-11-21'))),
+        /connection reset/,
+      );
+      // the savepoint is rolled back to, so the transaction goes on
+      assert.equal(await tx.register.claimPerson(person(hetu('211126', 'A', 2), '2026-11-21')), true);
+    });
+    assert.ok(store.person(hetu('211126', 'A', 2)));
+
+    store.failNext('advanceCodeSeries', new Error('connection reset by peer'));
+    await assert.rejects(
+      store.transaction(async (tx) => {
+        await tx.register.advanceCodeSeries(FEMALE_21, FEMALE_RUN).catch(() => undefined);
+        await assert.rejects(tx.register.findPerson(MOTHER), /current transaction is aborted/);
+      }),
+      /committed after a failed statement/,
+    );
+    assert.equal(store.codeSeries(FEMALE_21), undefined);
+  });
+
+  it('loads a known person again by updating only the death date', async () => {
+    const store = new MemoryStore();
+    await store.loadPersons([{ ...person(MOTHER, '1952-10-13'), deathDate: null }]);
+    const counts = await store.loadPersons([
+      { ...person(MOTHER, '1999-01-01'), temporary: true, deathDate: '2026-01-01' },
+      { ...person(MOTHER2, '1990-05-15'), deathDate: null },
+    ]);
+    assert.deepEqual(counts, { created: 1, updated: 1 });
+    assert.deepEqual(store.person(MOTHER), {
+      ...person(MOTHER, '1952-10-13'),
+      deathDate: '2026-01-01',
+      deathDateLatest: '2026-01-01',
+    });
   });
 
   it('hands out copies, not its own records', async () => {

@@ -20,6 +20,16 @@ export interface NotificationServiceDeps {
   logger: Logger;
 }
 
+/** Why a registering transaction was rolled back instead of committed. */
+class Aborted extends Error {
+  constructor(
+    readonly outcome: 'duplicate' | 'rejected' | 'pending',
+    readonly reason?: unknown,
+  ) {
+    super(outcome);
+  }
+}
+
 /**
  * The use cases every façade calls: submit a birth or a death, read a
  * notification's status, and finish pending ones once the register answers.
@@ -27,60 +37,77 @@ export interface NotificationServiceDeps {
 export class NotificationService {
   constructor(private readonly deps: NotificationServiceDeps) {}
 
-  /** Validates, stores durably, registers; one commit before the caller acknowledges. */
-  async submit(
-    client: Client,
-    channel: Channel,
-    kind: Notification['kind'],
-    input: unknown,
-  ): Promise<SubmitResult> {
+  /**
+   * Validates, registers and stores the result in one transaction: the
+   * caller acknowledges only what is committed. The common case — a new,
+   * registrable notification — costs one transaction and no extra reads; a
+   * repeat, a rejection or a register failure rolls it back and takes a
+   * second, short one.
+   */
+  async submit(client: Client, channel: Channel, kind: Notification['kind'], input: unknown): Promise<SubmitResult> {
     const ctx = { now: this.deps.clock.now(), sandbox: client.sandbox };
     const content: Notification = kind === 'birth' ? validateBirth(input, ctx) : validateDeath(input, ctx);
-    const print = fingerprint(content);
+    const base = {
+      clientId: client.id,
+      notificationId: content.notificationId,
+      kind,
+      channel,
+      fingerprint: fingerprint(content),
+      sandbox: client.sandbox,
+      content,
+    };
 
-    const earlier = await this.deps.store.notifications.find(client.id, content.notificationId);
-    if (earlier) return replay(earlier, print);
-
-    const stored = await this.deps.store.transaction(async (tx) => {
-      const now = this.deps.clock.now();
-      const record = {
-        clientId: client.id,
-        notificationId: content.notificationId,
-        kind,
-        channel,
-        fingerprint: print,
-        sandbox: client.sandbox,
-        content,
-        receivedAt: now,
-        updatedAt: now,
-      };
-      if (!(await tx.notifications.insert(record))) return undefined;
-      await this.register(tx, {
-        ...record,
-        status: 'pending',
-        childCode: null,
-        rejection: null,
-        registeredAt: null,
+    let aborted: Aborted;
+    try {
+      const record = await this.deps.store.transaction(async (tx) => {
+        const childCode = await this.registerOrAbort(tx, base);
+        const now = this.deps.clock.now();
+        const row = await tx.notifications.insert({
+          ...base,
+          status: 'registered',
+          childCode,
+          rejection: null,
+          receivedAt: now,
+          registeredAt: now,
+        });
+        // The id is taken: undo this registration, answer with the stored one.
+        if (!row) throw new Aborted('duplicate');
+        return row;
       });
-      return tx.notifications.find(client.id, content.notificationId);
-    });
-    if (stored) return { record: stored, replayed: false };
+      return { record, replayed: false };
+    } catch (e) {
+      if (!(e instanceof Aborted)) throw e;
+      aborted = e;
+    }
 
-    // Lost a race with a concurrent duplicate, which has committed by now.
-    const winner = await this.deps.store.notifications.find(client.id, content.notificationId);
-    if (!winner) throw new Error('notification vanished after a unique-key conflict');
-    return replay(winner, print);
+    if (aborted.outcome !== 'duplicate') {
+      const now = this.deps.clock.now();
+      const rejection = aborted.outcome === 'rejected' ? toRejection(aborted.reason as DomainError) : null;
+      const record = await this.deps.store.transaction((tx) =>
+        tx.notifications.insert({
+          ...base,
+          status: aborted.outcome === 'rejected' ? 'rejected' : 'pending',
+          childCode: null,
+          rejection,
+          receivedAt: now,
+          registeredAt: null,
+        }),
+      );
+      if (record) {
+        if (record.status === 'pending') this.logPending(record, aborted.reason);
+        return { record, replayed: false };
+      }
+    }
+    const earlier = await this.deps.store.notifications.find(client.id, content.notificationId);
+    if (!earlier) throw new Error('notification vanished after a unique-key conflict');
+    return replay(earlier, base.fingerprint);
   }
 
   async status(client: Client, notificationId: string): Promise<StoredNotification> {
     const found = await this.deps.store.notifications.find(client.id, notificationId);
     if (!found) {
       throw new DomainError('NOTIFICATION_NOT_FOUND', 'This client has no notification with that id.', [
-        {
-          field: 'notificationId',
-          code: 'NOTIFICATION_NOT_FOUND',
-          message: 'no notification of this client has this id',
-        },
+        { field: 'notificationId', code: 'NOTIFICATION_NOT_FOUND', message: 'no notification of this client has this id' },
       ]);
     }
     return found;
@@ -91,37 +118,47 @@ export class NotificationService {
     return this.deps.store.transaction(async (tx) => {
       let done = 0;
       for (const n of await tx.notifications.claimPending(limit)) {
-        if (!(await this.register(tx, n))) break;
+        try {
+          // A savepoint per notification: a rejection undoes only its own register writes.
+          const code = await tx.attempt(() => this.registerOrAbort(tx, n));
+          await tx.notifications.markRegistered(n.clientId, n.notificationId, code, this.deps.clock.now());
+        } catch (e) {
+          if (!(e instanceof Aborted)) throw e;
+          if (e.outcome === 'pending') {
+            this.logPending(n, e.reason);
+            break;
+          }
+          const rejection = toRejection(e.reason as DomainError);
+          await tx.notifications.markRejected(n.clientId, n.notificationId, rejection, this.deps.clock.now());
+        }
         done += 1;
       }
       return done;
     });
   }
 
-  /**
-   * Applies one stored notification to the register inside the caller's
-   * transaction. A rejection is stored as the notification's result; a
-   * register failure leaves it pending (and returns false), so the client
-   * still gets a durable acknowledgement.
-   */
-  private async register(tx: Transaction, n: StoredNotification): Promise<boolean> {
+  /** Applies the notification to the register, or aborts with what the caller should store instead. */
+  private async registerOrAbort(
+    tx: Transaction,
+    n: Pick<StoredNotification, 'content' | 'sandbox'>,
+  ): Promise<string | null> {
     try {
-      const childCode = await this.deps.guard.run(() => tx.attempt(() => applyToRegister(tx.register, n)));
-      await tx.notifications.markRegistered(n.clientId, n.notificationId, childCode, this.deps.clock.now());
-      return true;
+      return await this.deps.guard.run(() => applyToRegister(tx.register, n));
     } catch (e) {
-      if (isDomainError(e)) {
-        const rejection = { code: e.code, message: e.message, fieldErrors: [...e.fieldErrors] };
-        await tx.notifications.markRejected(n.clientId, n.notificationId, rejection, this.deps.clock.now());
-        return true;
-      }
-      this.deps.logger.warn(
-        { clientId: n.clientId, notificationId: n.notificationId, err: errorName(e) },
-        'register unavailable; notification left pending',
-      );
-      return false;
+      throw new Aborted(isDomainError(e) ? 'rejected' : 'pending', e);
     }
   }
+
+  private logPending(n: Pick<StoredNotification, 'clientId' | 'notificationId'>, reason: unknown): void {
+    this.deps.logger.warn(
+      { clientId: n.clientId, notificationId: n.notificationId, err: errorName(reason) },
+      'register unavailable; notification left pending',
+    );
+  }
+}
+
+function toRejection(e: DomainError) {
+  return { code: e.code, message: e.message, fieldErrors: [...e.fieldErrors] };
 }
 
 function replay(earlier: StoredNotification, print: string): SubmitResult {
@@ -129,13 +166,7 @@ function replay(earlier: StoredNotification, print: string): SubmitResult {
     throw new DomainError(
       'NOTIFICATION_ID_REUSED',
       `The notification id was already used on ${earlier.receivedAt.toISOString()} for a notification with different content; use a new id for a new notification.`,
-      [
-        {
-          field: 'notificationId',
-          code: 'NOTIFICATION_ID_REUSED',
-          message: 'already used for different content',
-        },
-      ],
+      [{ field: 'notificationId', code: 'NOTIFICATION_ID_REUSED', message: 'already used for different content' }],
     );
   }
   return { record: earlier, replayed: true };
@@ -143,9 +174,7 @@ function replay(earlier: StoredNotification, print: string): SubmitResult {
 
 /** The stored rejection as the error a façade reports again on every replay. */
 export function rejectionError(n: StoredNotification): DomainError | undefined {
-  return n.rejection
-    ? new DomainError(n.rejection.code, n.rejection.message, n.rejection.fieldErrors)
-    : undefined;
+  return n.rejection ? new DomainError(n.rejection.code, n.rejection.message, n.rejection.fieldErrors) : undefined;
 }
 
 function errorName(e: unknown): string {

@@ -9,7 +9,10 @@ import type { DeathNotification } from './death';
  * rejections that depend on register state (contract §3); returns the child's
  * new code for a birth.
  */
-export async function applyToRegister(register: RegisterPort, n: StoredNotification): Promise<string | null> {
+export async function applyToRegister(
+  register: RegisterPort,
+  n: Pick<StoredNotification, 'content' | 'sandbox'>,
+): Promise<string | null> {
   const content = n.content;
   return content.kind === 'birth'
     ? registerBirth(register, content, n.sandbox)
@@ -37,14 +40,8 @@ async function registerBirth(
       ],
     );
   }
-  const code = await allocateChildCode(register, n.child.birthDate, n.child.sex, sandbox);
-  await register.addPerson({
-    personalIdentityCode: code,
-    birthDate: n.child.birthDate,
-    sex: n.child.sex,
-    temporary: sandbox,
-  });
-  return code;
+  // Allocating the code also puts the child in the register.
+  return allocateChildCode(register, n.child.birthDate, n.child.sex, sandbox);
 }
 
 async function registerDeath(register: RegisterPort, n: DeathNotification, sandbox: boolean): Promise<void> {

@@ -18,10 +18,10 @@ export function notificationQueries(q: Queryable): NotificationWriter {
       // ON CONFLICT waits for a concurrent inserter of the same key to finish, then skips.
       const rows = await q.query(
         `INSERT INTO notifications (client_id, notification_id, kind, channel, fingerprint, sandbox, content,
-           status, received_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, 'pending', $8, $9)
+           status, child_code, rejection, received_at, registered_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10::jsonb, $11, $12, $11)
          ON CONFLICT ON CONSTRAINT notifications_pkey DO NOTHING
-         RETURNING notification_id`,
+         RETURNING ${COLUMNS}`,
         [
           n.clientId,
           n.notificationId,
@@ -30,11 +30,14 @@ export function notificationQueries(q: Queryable): NotificationWriter {
           n.fingerprint,
           n.sandbox,
           JSON.stringify(n.content),
+          n.status,
+          n.childCode,
+          n.rejection ? JSON.stringify(n.rejection) : null,
           n.receivedAt,
-          n.updatedAt,
+          n.registeredAt,
         ],
       );
-      return rows.length === 1;
+      return rows[0] ? toNotification(rows[0]) : undefined;
     },
 
     async markRegistered(clientId, notificationId, childCode, at) {

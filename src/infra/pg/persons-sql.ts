@@ -12,11 +12,13 @@ export function registerQueries(q: Queryable): RegisterPort {
       return rows[0] ? toPerson(rows[0]) : undefined;
     },
 
-    async addPerson(p) {
-      await q.query(
-        'INSERT INTO persons (personal_identity_code, birth_date, sex, temporary) VALUES ($1, $2, $3, $4)',
+    async claimPerson(p) {
+      const rows = await q.query(
+        `INSERT INTO persons (personal_identity_code, birth_date, sex, temporary) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (personal_identity_code) DO NOTHING RETURNING personal_identity_code`,
         [p.personalIdentityCode, p.birthDate, p.sex, p.temporary],
       );
+      return rows.length === 1;
     },
 
     async markDeceased(code, date, latestDate) {
@@ -26,28 +28,20 @@ export function registerQueries(q: Queryable): RegisterPort {
       );
     },
 
-    async lockCodeSeries(key, initial) {
-      await q.query(
-        `INSERT INTO code_series (birth_date, pool, parity, sign_index, last_number) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT DO NOTHING`,
-        [key.birthDate, key.pool, key.parity, initial.signIndex, initial.lastNumber],
-      );
+    async advanceCodeSeries(key, run) {
+      // One statement: create the series at its first position, or move it on (to the next sign when
+      // the run is used up). The row lock it takes is held until commit.
       const rows = await q.query<{ sign_index: number; last_number: number }>(
-        `SELECT sign_index, last_number FROM code_series
-         WHERE birth_date = $1 AND pool = $2 AND parity = $3 FOR UPDATE`,
-        [key.birthDate, key.pool, key.parity],
+        `INSERT INTO code_series AS s (birth_date, pool, parity, sign_index, last_number) VALUES ($1, $2, $3, 0, $4)
+         ON CONFLICT (birth_date, pool, parity) DO UPDATE SET
+           sign_index = CASE WHEN s.last_number + 2 > $5 THEN s.sign_index + 1 ELSE s.sign_index END,
+           last_number = CASE WHEN s.last_number + 2 > $5 THEN $4 ELSE s.last_number + 2 END
+         RETURNING sign_index, last_number`,
+        [key.birthDate, key.pool, key.parity, run.first, run.last],
       );
       const row = rows[0];
-      if (!row) throw new Error('code series row missing after insert');
-      return { signIndex: row.sign_index, lastNumber: row.last_number };
-    },
-
-    async saveCodeSeries(key, state) {
-      await q.query(
-        `UPDATE code_series SET sign_index = $4, last_number = $5
-         WHERE birth_date = $1 AND pool = $2 AND parity = $3`,
-        [key.birthDate, key.pool, key.parity, state.signIndex, state.lastNumber],
-      );
+      if (!row) throw new Error('code series upsert returned no row');
+      return { signIndex: row.sign_index, number: row.last_number };
     },
   };
 }

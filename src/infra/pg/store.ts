@@ -1,4 +1,6 @@
 import type { Store, Transaction } from '../../core/ports';
+import type { Clock } from '../../core/time/clock';
+import { cachedClients } from '../client-cache';
 import { clientQueries } from './clients-sql';
 import type { Database } from './database';
 import { notificationQueries } from './notifications-sql';
@@ -9,10 +11,10 @@ const MAX_ATTEMPTS = 3;
 let savepoints = 0;
 
 /** The core's Store port over either database. */
-export function createStore(db: Database): Store {
+export function createStore(db: Database, opts: { clock: Clock; clientCacheMs: number }): Store {
   return {
     notifications: notificationQueries(db),
-    clients: clientQueries(db),
+    clients: cachedClients(clientQueries(db), opts.clock, opts.clientCacheMs),
     loadPersons: (persons) => db.transaction((tx) => upsertPersons(tx, persons)),
     async transaction(fn) {
       // A deadlock or serialization failure undoes the whole transaction, so it is safe to run again.
