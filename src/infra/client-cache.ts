@@ -29,6 +29,7 @@ export function cachedClients(repo: ClientRepository, clock: Clock, ttlMs: numbe
     insert: (c, at) => forget(c.id, repo.insert(c, at)),
     update: (id, patch, at) => forget(id, repo.update(id, patch, at)),
     addException: (clientId, ex) => forget(clientId, repo.addException(clientId, ex)),
-    revokeException: (clientId, exceptionId, by, at) => forget(clientId, repo.revokeException(clientId, exceptionId, by, at)),
+    revokeException: (clientId, exceptionId, by, at) =>
+      forget(clientId, repo.revokeException(clientId, exceptionId, by, at)),
   };
 }

@@ -44,7 +44,12 @@ export class NotificationService {
    * repeat, a rejection or a register failure rolls it back and takes a
    * second, short one.
    */
-  async submit(client: Client, channel: Channel, kind: Notification['kind'], input: unknown): Promise<SubmitResult> {
+  async submit(
+    client: Client,
+    channel: Channel,
+    kind: Notification['kind'],
+    input: unknown,
+  ): Promise<SubmitResult> {
     const ctx = { now: this.deps.clock.now(), sandbox: client.sandbox };
     const content: Notification = kind === 'birth' ? validateBirth(input, ctx) : validateDeath(input, ctx);
     const base = {
@@ -107,7 +112,11 @@ export class NotificationService {
     const found = await this.deps.store.notifications.find(client.id, notificationId);
     if (!found) {
       throw new DomainError('NOTIFICATION_NOT_FOUND', 'This client has no notification with that id.', [
-        { field: 'notificationId', code: 'NOTIFICATION_NOT_FOUND', message: 'no notification of this client has this id' },
+        {
+          field: 'notificationId',
+          code: 'NOTIFICATION_NOT_FOUND',
+          message: 'no notification of this client has this id',
+        },
       ]);
     }
     return found;
@@ -166,7 +175,13 @@ function replay(earlier: StoredNotification, print: string): SubmitResult {
     throw new DomainError(
       'NOTIFICATION_ID_REUSED',
       `The notification id was already used on ${earlier.receivedAt.toISOString()} for a notification with different content; use a new id for a new notification.`,
-      [{ field: 'notificationId', code: 'NOTIFICATION_ID_REUSED', message: 'already used for different content' }],
+      [
+        {
+          field: 'notificationId',
+          code: 'NOTIFICATION_ID_REUSED',
+          message: 'already used for different content',
+        },
+      ],
     );
   }
   return { record: earlier, replayed: true };
@@ -174,7 +189,9 @@ function replay(earlier: StoredNotification, print: string): SubmitResult {
 
 /** The stored rejection as the error a façade reports again on every replay. */
 export function rejectionError(n: StoredNotification): DomainError | undefined {
-  return n.rejection ? new DomainError(n.rejection.code, n.rejection.message, n.rejection.fieldErrors) : undefined;
+  return n.rejection
+    ? new DomainError(n.rejection.code, n.rejection.message, n.rejection.fieldErrors)
+    : undefined;
 }
 
 function errorName(e: unknown): string {
