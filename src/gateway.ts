@@ -4,6 +4,7 @@ import { NotificationService } from './core/notifications/notification-service';
 import type { Logger, RegisterGuard, Store } from './core/ports';
 import type { Clock } from './core/time/clock';
 import { createApp } from './http/app';
+import { createMetrics } from './http/metrics';
 import type { Database } from './infra/pg/database';
 import { migrate } from './infra/pg/migrate';
 import { createPgDatabase } from './infra/pg/pg-database';
@@ -48,6 +49,8 @@ export function buildGateway(
     clock: deps.clock,
     guard: deps.guard ?? circuitBreakerGuard(),
     logger: deps.logger,
+    // PGlite serialises everything: one batch at a time. PostgreSQL runs a few side by side.
+    batchConcurrency: deps.db.kind === 'pglite' ? 1 : Math.max(1, Math.min(2, config.databasePoolSize)),
   });
   const app = createApp({
     db: deps.db,
@@ -58,6 +61,7 @@ export function buildGateway(
     opsToken: config.opsToken,
     bodyLimitBytes: config.bodyLimitBytes,
     tls: config.tls,
+    metrics: createMetrics(),
   });
   return { app, db: deps.db, store, clients, notifications };
 }

@@ -63,28 +63,43 @@ export interface NotificationRepository {
 }
 
 export interface NotificationWriter extends NotificationRepository {
-  /** Inserts with its outcome; undefined when the (client, id) pair exists already. */
-  insert(n: NewNotification): Promise<StoredNotification | undefined>;
+  /** Inserts each with its outcome; returns those inserted (a (client, id) pair that exists is skipped). */
+  insertMany(rows: readonly NewNotification[]): Promise<StoredNotification[]>;
   markRegistered(clientId: string, notificationId: string, childCode: string | null, at: Date): Promise<void>;
   markRejected(clientId: string, notificationId: string, rejection: Rejection, at: Date): Promise<void>;
   /** Locks up to `limit` pending notifications that no other worker holds. */
   claimPending(limit: number): Promise<StoredNotification[]>;
 }
 
-/** The population register as seen inside a transaction. */
+export type NewPerson = Omit<Person, 'deathDate' | 'deathDateLatest'>;
+
+export interface Death {
+  personalIdentityCode: string;
+  date: string;
+  latestDate: string;
+}
+
+/**
+ * The population register as seen inside a transaction. Every method takes a
+ * whole batch, so registering many notifications costs the same few round
+ * trips as registering one.
+ */
 export interface RegisterPort {
-  findPerson(code: string): Promise<Person | undefined>;
-  /** Adds the person unless the code is taken; false when it is. */
-  claimPerson(p: Omit<Person, 'deathDate' | 'deathDateLatest'>): Promise<boolean>;
-  markDeceased(code: string, date: string, latestDate: string): Promise<void>;
+  /** The persons among these codes that exist, in any order. */
+  findPersons(codes: readonly string[]): Promise<Person[]>;
+  /** Adds the persons whose code is free; returns the codes it added. */
+  claimPersons(persons: readonly NewPerson[]): Promise<Set<string>>;
+  markDeceased(deaths: readonly Death[]): Promise<void>;
   /**
-   * Moves the series to its next position and returns it: the next number of
-   * the run, or the run's first number under the next sign once the run is
-   * used up. A new series starts at the first number of the first sign. The
-   * series stays locked until the transaction ends, so concurrent registrations
-   * (on any instance) take positions one after another.
+   * Reads the series' positions, creating missing series at `initial`, and
+   * locks them until the transaction ends, so concurrent registrations (on any
+   * instance) of the same day and sex queue on them. Positions come back in
+   * the order given.
    */
-  advanceCodeSeries(key: CodeSeriesKey, run: CodeSeriesRun): Promise<CodeSeriesPosition>;
+  lockCodeSeries(
+    series: readonly { key: CodeSeriesKey; initial: CodeSeriesPosition }[],
+  ): Promise<CodeSeriesPosition[]>;
+  saveCodeSeries(series: readonly { key: CodeSeriesKey; position: CodeSeriesPosition }[]): Promise<void>;
 }
 
 export interface Transaction {
@@ -127,6 +142,8 @@ export interface Store {
   /** Upserts persons; returns how many were new. */
   loadPersons(persons: PersonLoad[]): Promise<{ created: number; updated: number }>;
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  /** A failure the whole transaction may simply be run again after (deadlock, serialization failure). */
+  isTransient(err: unknown): boolean;
 }
 
 /**

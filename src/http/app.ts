@@ -11,6 +11,7 @@ import { notificationRoutes } from '../rest/notification-routes';
 import { openApiDocument } from '../rest/openapi-document';
 import { sendProblem } from '../rest/problem';
 import { REST_STATUS } from '../rest/problem-map';
+import type { Metrics } from './metrics';
 import { translateError } from './translate-error';
 
 export interface AppDeps {
@@ -22,6 +23,7 @@ export interface AppDeps {
   opsToken: string;
   bodyLimitBytes: number;
   tls: { trustedProxyFingerprints: readonly string[] } | undefined;
+  metrics: Metrics;
 }
 
 /** The HTTP application: health, the REST façade, the operator API, and one error handler for all. */
@@ -30,6 +32,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  app.use(deps.metrics.timing);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -37,6 +40,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/readyz', async (_req, res) => {
     const ready = await isMigrated(deps.db).catch(() => false);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', database: deps.db.kind });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   app.get('/v1/openapi.json', (_req, res) => {
     res.json(openApiDocument);

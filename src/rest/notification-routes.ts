@@ -4,6 +4,7 @@ import { DomainError, validationFailed } from '../core/errors';
 import type { Notification } from '../core/notifications/fingerprint';
 import { type NotificationService, rejectionError } from '../core/notifications/notification-service';
 import { methodNotAllowed } from '../http/method-not-allowed';
+import type { Metrics } from '../http/metrics';
 import { requireJson } from '../http/require-json';
 import { peerFingerprint } from '../http/server';
 import { schemaValidator, structuralErrors } from './openapi-document';
@@ -16,6 +17,7 @@ export interface RestDeps {
   tls: { trustedProxyFingerprints: readonly string[] } | undefined;
   notifications: NotificationService;
   bodyLimitBytes: number;
+  metrics: Metrics;
 }
 
 const validators = { birth: schemaValidator('BirthRequest'), death: schemaValidator('DeathRequest') };
@@ -42,13 +44,17 @@ export function notificationRoutes(deps: RestDeps): Router {
   const json = express.json({ limit: deps.bodyLimitBytes, strict: true, type: () => true });
   const submit = (kind: Notification['kind']) => async (req: Request, res: Response) => {
     const errors = structuralErrors(validators[kind](req.body) ? [] : validators[kind].errors);
-    if (errors.length > 0) throw validationFailed(errors);
-    const { record, replayed } = await deps.notifications.submit(
-      res.locals.identified.client,
-      'rest',
-      kind,
-      req.body,
-    );
+    if (errors.length > 0) {
+      deps.metrics.refused('rest', kind);
+      throw validationFailed(errors);
+    }
+    const client = res.locals.identified.client;
+    const result = await deps.notifications.submit(client, 'rest', kind, req.body).catch((e: unknown) => {
+      deps.metrics.refused('rest', kind);
+      throw e;
+    });
+    deps.metrics.notification('rest', kind, result);
+    const { record, replayed } = result;
     if (replayed) res.set('Idempotent-Replayed', 'true');
     const rejected = rejectionError(record);
     if (rejected) throw rejected;

@@ -4,18 +4,22 @@ import { type DomainError, isDomainError } from '../../src/core/errors';
 import { parseHetu } from '../../src/core/hetu/hetu';
 import { validateBirth } from '../../src/core/notifications/birth';
 import { fingerprint } from '../../src/core/notifications/fingerprint';
-import { NotificationService, rejectionError } from '../../src/core/notifications/notification-service';
+import {
+  NotificationService,
+  rejectionError,
+  type SubmitResult,
+} from '../../src/core/notifications/notification-service';
 import type {
   CodeSeriesKey,
-  CodeSeriesRun,
   Logger,
   NewNotification,
   NotificationStatus,
   RegisterGuard,
   StoredNotification,
+  Transaction,
 } from '../../src/core/ports';
 import { fixedClock, type TestClock } from '../helpers/clock';
-import { MemoryStore } from './fakes/memory-store';
+import { deadlock, MAX_ATTEMPTS, MemoryStore, pgError } from './fakes/memory-store';
 import { type Json, withChanges } from './validation-helpers';
 
 const NOW = '2026-11-23T10:00:00.000Z';
@@ -56,12 +60,27 @@ const SANDBOX = client('FI-TEST/GOV/0123456-7/testi', true);
 class SwitchGuard implements RegisterGuard {
   down = false;
   calls = 0;
+  /** While set, a call waits for it first: a register call in flight, holding its batch. */
+  hold: Promise<void> | undefined;
   async run<T>(fn: () => Promise<T>): Promise<T> {
     this.calls += 1;
+    if (this.hold) await this.hold;
     if (this.down) throw new Error('circuit open: register unavailable');
     return fn();
   }
 }
+
+/** A promise and the function that resolves it. */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
+
+/** Lets the event loop take one turn. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface LogEntry {
   level: 'info' | 'warn' | 'error';
@@ -181,6 +200,26 @@ function death(o: DeathOptions = {}): Json {
 
 async function submitBirth(w: World, input: Json, c = PRODUCTION, channel: Channel = 'rest') {
   return w.service.submit(c, channel, 'birth', input);
+}
+
+async function submitDeath(w: World, input: Json, c = PRODUCTION, channel: Channel = 'rest') {
+  return w.service.submit(c, channel, 'death', input);
+}
+
+/**
+ * The statements (round trips) the store was sent, as `op(rows)`, e.g. `claimPersons(3)`, and
+ * `insertMany(2) carrying saveCodeSeries(1)` for held-back writes sent along with the insert.
+ */
+function statements(store: MemoryStore): string[] {
+  const show = (s: { op: string; rows: number }) => `${s.op}(${s.rows})`;
+  return store.statements.map((s) =>
+    s.carrying ? `${show(s)} carrying ${s.carrying.map(show).join(', ')}` : show(s),
+  );
+}
+
+/** How many notifications each batch transaction tried to store. */
+function batchSizes(store: MemoryStore): number[] {
+  return store.statements.filter((s) => s.op === 'insertMany').map((s) => s.rows);
 }
 
 async function registeredCode(w: World, input: Json, c = PRODUCTION): Promise<string> {
@@ -365,9 +404,20 @@ describe('NotificationService', () => {
       assert.equal(record.childCode, null);
       assert.equal(record.rejection?.code, 'IDENTITY_CODES_EXHAUSTED');
       assert.equal(w.store.personCount(), persons);
-      assert.deepEqual(w.store.codeSeries(FEMALE_21), { signIndex: 5, number: 898 });
+      // and stays used up
+      const { record: again } = await submitBirth(w, birth());
+      assert.equal(again.rejection?.code, 'IDENTITY_CODES_EXHAUSTED');
+      assert.equal(w.store.personCount(), persons);
       // boys of the same day are unaffected
       assert.equal(await registeredCode(w, birth({ sex: 'male' })), hetu('211126', 'A', 3));
+    });
+
+    it('leaves the series at the last code handed out when a birth finds it used up', async () => {
+      w.store.seedCodeSeries(FEMALE_21, { signIndex: 5, number: 898 });
+      const { record } = await submitBirth(w, birth());
+      assert.equal(record.rejection?.code, 'IDENTITY_CODES_EXHAUSTED');
+      // code_series holds "the last individual number handed out" (001_initial.sql); F898 was the last
+      assert.deepEqual(w.store.codeSeries(FEMALE_21), { signIndex: 5, number: 898 });
     });
 
     it('gives a sandbox client’s newborns 900-range codes in a series of their own', async () => {
@@ -407,7 +457,7 @@ describe('NotificationService', () => {
       assert.deepEqual(w.store.codeSeries(FEMALE_21), { signIndex: 0, number: 2 });
     });
 
-    it('registers and stores a new notification in one transaction, without reading first', async () => {
+    it('registers and stores a new notification in one transaction, without reading it first', async () => {
       let reads = 0;
       const find = w.store.notifications.find;
       w.store.notifications.find = (clientId, notificationId) => {
@@ -417,10 +467,22 @@ describe('NotificationService', () => {
       const input = birth();
       await registeredCode(w, input);
       assert.deepEqual([w.store.commits, w.store.rollbacks, reads], [1, 0, 0]);
+      // the only read is the register's: the mother, in the same transaction
+      assert.deepEqual(statements(w.store), [
+        'findPersons(1)',
+        'lockCodeSeries(1)',
+        'claimPersons(1)',
+        'insertMany(1) carrying saveCodeSeries(1)',
+      ]);
 
       // a replay registers again in a transaction that is rolled back, then reads the stored result
+      w.store.statements.length = 0;
       await submitBirth(w, input);
       assert.deepEqual([w.store.commits, w.store.rollbacks, reads], [1, 1, 1]);
+      assert.deepEqual(
+        w.store.statements.map((s) => s.op),
+        ['findPersons', 'lockCodeSeries', 'claimPersons', 'insertMany'],
+      );
     });
 
     it('replays a registered death: the rejection its second registration meets is not stored', async () => {
@@ -507,17 +569,35 @@ describe('NotificationService', () => {
     it('two concurrent submissions of one notification register it once', async () => {
       const input = birth();
       const [a, b] = await Promise.all([submitBirth(w, input), submitBirth(w, input)]);
-      assert.deepEqual([a.replayed, b.replayed].sort(), [false, true]);
+      // one batch: the first is registered, the second answered as its replay
+      assert.deepEqual([a.replayed, b.replayed], [false, true]);
       assert.equal(a.record.childCode, hetu('211126', 'A', 2));
-      assert.equal(b.record.childCode, a.record.childCode);
+      assert.deepEqual(b.record, a.record);
+      assert.equal(w.store.person(hetu('211126', 'A', 4)), undefined);
+      assert.equal(w.store.allNotifications().length, 1);
+    });
+
+    it('a retry arriving while the first submission is being registered replays it', async () => {
+      const held = gate();
+      w.guard.hold = held.opened;
+      const input = birth();
+      const first = submitBirth(w, input);
+      while (w.guard.calls === 0) await turn();
+      const retry = submitBirth(w, input);
+      await turn();
+      w.guard.hold = undefined;
+      held.open();
+      const [a, b] = await Promise.all([first, retry]);
+      assert.deepEqual([a.replayed, b.replayed], [false, true]);
+      assert.deepEqual(b.record, a.record);
+      assert.deepEqual(batchSizes(w.store), [1, 1]);
       assert.equal(w.store.person(hetu('211126', 'A', 4)), undefined);
     });
 
-    it('concurrent births of the same day get distinct codes', async () => {
+    it('concurrent births of the same day get distinct codes, in the order they arrived', async () => {
       const results = await Promise.all([1, 2, 3, 4].map(() => submitBirth(w, birth())));
-      const codes = results.map((r) => r.record.childCode).sort();
       assert.deepEqual(
-        codes,
+        results.map((r) => r.record.childCode),
         [2, 4, 6, 8].map((n) => hetu('211126', 'A', n)),
       );
     });
@@ -745,13 +825,13 @@ describe('NotificationService', () => {
       assert.equal(await w.service.processPending(2), 1);
     });
 
-    it('a register failure after the code was taken leaves no trace: the code is not burnt', async () => {
-      w.store.failNext('claimPerson', new Error('connection reset by peer'));
+    it('a register failure after the series was locked leaves no trace: no code is burnt', async () => {
+      w.store.failNext('claimPersons', new Error('connection reset by peer'));
       const input = birth();
       const { record } = await submitBirth(w, input);
       assert.equal(record.status, 'pending');
       assert.equal(record.childCode, null);
-      // the rollback undid the series advance made before the failure
+      // the rollback undid the series created before the failure
       assert.equal(w.store.codeSeries(FEMALE_21), undefined);
       assert.equal(w.store.personCount(), 6);
       assert.equal(w.logs.filter((l) => l.level === 'warn').length, 1);
@@ -776,7 +856,7 @@ describe('NotificationService', () => {
       assert.equal(done.childCode, hetu('211126', 'A', 2));
     });
 
-    it('a register failure in processPending undoes only that notification’s writes and stops the batch', async () => {
+    it('a register failure in processPending undoes the whole batch’s register writes and leaves it pending', async () => {
       w.guard.down = true;
       const inputs = [birth(), birth(), birth()];
       for (const input of inputs) {
@@ -786,9 +866,12 @@ describe('NotificationService', () => {
       w.guard.down = false;
       await w.service.processPending(1);
       w.logs.length = 0;
-      // the second notification's code is taken, then the register fails
-      w.store.failNext('claimPerson', new Error('connection reset by peer'));
+      const commits = w.store.commits;
+      // the two pending births' series is locked, then the register fails
+      w.store.failNext('claimPersons', new Error('connection reset by peer'));
       assert.equal(await w.service.processPending(), 0);
+      // the claim's transaction itself ends normally
+      assert.equal(w.store.commits, commits + 1);
       assert.equal(w.logs.filter((l) => l.level === 'warn').length, 1);
       assert.deepEqual(w.store.codeSeries(FEMALE_21), { signIndex: 0, number: 2 });
       assert.equal(w.store.personCount(), 7);
@@ -813,7 +896,7 @@ describe('NotificationService', () => {
       );
     });
 
-    it('a rejection in processPending undoes its own series advance and keeps the batch’s registrations', async () => {
+    it('a rejection in processPending’s batch leaves the series where it was and keeps the registrations', async () => {
       w.store.seedCodeSeries(FEMALE_21, { signIndex: 5, number: 896 });
       w.guard.down = true;
       const first = birth();
@@ -828,9 +911,25 @@ describe('NotificationService', () => {
       assert.equal(s1.childCode, hetu('211126', 'F', 898));
       assert.equal(s2.status, 'rejected');
       assert.equal(s2.rejection?.code, 'IDENTITY_CODES_EXHAUSTED');
-      assert.deepEqual(w.store.codeSeries(FEMALE_21), { signIndex: 5, number: 898 });
       assert.ok(w.store.person(hetu('211126', 'F', 898)));
       assert.equal(w.store.personCount(), 7);
+      // code_series holds "the last individual number handed out": F898
+      assert.deepEqual(w.store.codeSeries(FEMALE_21), { signIndex: 5, number: 898 });
+    });
+
+    it('a deadlock in processPending is retried with the whole transaction, not left pending', async () => {
+      w.guard.down = true;
+      const input = birth();
+      await submitBirth(w, input);
+      w.guard.down = false;
+      w.logs.length = 0;
+      const rollbacks = w.store.rollbacks;
+      w.store.failNext('findPersons', deadlock());
+      assert.equal(await w.service.processPending(), 1);
+      assert.equal(w.store.rollbacks, rollbacks + 1);
+      assert.deepEqual(w.logs, []);
+      const done = await w.service.status(PRODUCTION, input.notificationId as string);
+      assert.equal(done.childCode, hetu('211126', 'A', 2));
     });
 
     it('a sandbox notification stays sandboxed when processed later', async () => {
@@ -841,6 +940,454 @@ describe('NotificationService', () => {
       assert.equal(await w.service.processPending(), 1);
       const done = await w.service.status(SANDBOX, input.notificationId as string);
       assert.equal(done.childCode, hetu('211126', 'A', 900));
+    });
+  });
+
+  describe('batches (group commit)', () => {
+    /** Submits all at once (one turn) and waits for every outcome. */
+    function together(...submissions: Promise<SubmitResult>[]) {
+      return Promise.allSettled(submissions);
+    }
+    function value<T>(r: PromiseSettledResult<T> | undefined): T {
+      if (r?.status !== 'fulfilled') return assert.fail(`expected a result, got ${String(r?.reason)}`);
+      return r.value;
+    }
+    function reason(r: PromiseSettledResult<unknown> | undefined): unknown {
+      if (r?.status !== 'rejected') return assert.fail('expected the submission to fail');
+      return r.reason;
+    }
+    const record = (r: PromiseSettledResult<SubmitResult> | undefined) => value(r).record;
+
+    it('registers notifications submitted together in one transaction of a few batch statements', async () => {
+      const results = await Promise.all([
+        submitBirth(w, birth()),
+        submitBirth(w, birth({ mother: MOTHER2, sex: 'male' })),
+        submitDeath(w, death()),
+        submitBirth(w, birth()),
+        submitDeath(
+          w,
+          death({ person: NEWBORN, date: '2026-11-21', determinedAt: '2026-11-21T15:00:00+02:00' }),
+        ),
+      ]);
+      assert.deepEqual(
+        results.map((r) => [r.record.status, r.record.childCode, r.replayed]),
+        [
+          ['registered', hetu('211126', 'A', 2), false],
+          ['registered', hetu('211126', 'A', 3), false],
+          ['registered', null, false],
+          ['registered', hetu('211126', 'A', 4), false],
+          ['registered', null, false],
+        ],
+      );
+      assert.deepEqual([w.store.commits, w.store.rollbacks], [1, 0]);
+      assert.deepEqual(statements(w.store), [
+        'findPersons(4)',
+        'lockCodeSeries(2)',
+        'claimPersons(3)',
+        'insertMany(5) carrying saveCodeSeries(2), markDeceased(2)',
+      ]);
+      assert.equal(w.store.person(ELDERLY)?.deathDate, '2026-11-19');
+      assert.equal(w.store.person(NEWBORN)?.deathDate, '2026-11-21');
+      assert.equal(w.store.allNotifications().length, 5);
+    });
+
+    it('never puts an invalid notification into a batch: the others register without it', async () => {
+      const [ok1, bad, ok2] = await together(
+        submitBirth(w, birth()),
+        submitBirth(w, withChanges(birth(), { 'birth.municipalityCode': '91' })),
+        submitBirth(w, birth()),
+      );
+      assert.equal((reason(bad) as DomainError).code, 'VALIDATION_FAILED');
+      assert.equal(record(ok1).childCode, hetu('211126', 'A', 2));
+      assert.equal(record(ok2).childCode, hetu('211126', 'A', 4));
+      assert.deepEqual(batchSizes(w.store), [2]);
+    });
+
+    it('a submission made while a batch is being registered waits, and shares the next batch', async () => {
+      const held = gate();
+      w.guard.hold = held.opened;
+      const first = submitBirth(w, birth());
+      while (w.guard.calls === 0) await turn();
+      const second = submitBirth(w, birth({ sex: 'male' }));
+      await turn();
+      const third = submitBirth(w, birth());
+      await turn();
+      assert.deepEqual(batchSizes(w.store), [], 'the first batch is still registering');
+      w.guard.hold = undefined;
+      held.open();
+      const results = await Promise.all([first, second, third]);
+      assert.deepEqual(batchSizes(w.store), [1, 2]);
+      assert.equal(w.guard.calls, 2);
+      assert.deepEqual(
+        results.map((r) => r.record.childCode),
+        [hetu('211126', 'A', 2), hetu('211126', 'A', 3), hetu('211126', 'A', 4)],
+      );
+    });
+
+    it('with batchConcurrency 2 a second batch starts at once, and queues on the first one’s transaction', async () => {
+      const service = new NotificationService({
+        store: w.store,
+        clock: w.clock,
+        guard: w.guard,
+        logger: recordingLogger(w.logs),
+        batchConcurrency: 2,
+      });
+      let transactions = 0;
+      const transaction = w.store.transaction.bind(w.store);
+      w.store.transaction = <T>(fn: (tx: Transaction) => Promise<T>) => {
+        transactions += 1;
+        return transaction(fn);
+      };
+      const held = gate();
+      w.guard.hold = held.opened;
+      const first = service.submit(PRODUCTION, 'rest', 'birth', birth());
+      while (w.guard.calls === 0) await turn();
+      const second = service.submit(PRODUCTION, 'rest', 'birth', birth());
+      for (let i = 0; i < 5; i += 1) await turn();
+      // started (not held back by the GroupCommit), but waiting for the store
+      assert.equal(transactions, 2);
+      assert.equal(w.guard.calls, 1);
+      w.guard.hold = undefined;
+      held.open();
+      const [a, b] = await Promise.all([first, second]);
+      assert.deepEqual(
+        [a.record.childCode, b.record.childCode],
+        [hetu('211126', 'A', 2), hetu('211126', 'A', 4)],
+      );
+      assert.deepEqual(batchSizes(w.store), [1, 1]);
+    });
+
+    it('a birth and a later death of the mother in one batch: both register', async () => {
+      const b = birth({ mother: MOTHER2 });
+      const d = death({ person: MOTHER2, date: '2026-11-22', determinedAt: '2026-11-22T10:00:00+02:00' });
+      const [born, died] = await Promise.all([submitBirth(w, b), submitDeath(w, d)]);
+      assert.equal(born.record.childCode, hetu('211126', 'A', 2));
+      assert.equal(died.record.status, 'registered');
+      assert.equal(w.store.person(MOTHER2)?.deathDate, '2026-11-22');
+      assert.deepEqual(batchSizes(w.store), [2]);
+    });
+
+    it('a death earlier in the batch is seen by a later birth: DEATH_BEFORE_BIRTH', async () => {
+      const d = death({ person: MOTHER2, date: '2026-11-19' });
+      const b = birth({ mother: MOTHER2 });
+      const [died, born] = await Promise.all([submitDeath(w, d), submitBirth(w, b)]);
+      assert.equal(died.record.status, 'registered');
+      assertRejected(born.record, 'DEATH_BEFORE_BIRTH', 'mother.personalIdentityCode');
+      assert.equal(w.store.codeSeries(FEMALE_21), undefined);
+      assert.equal(w.store.personCount(), 6);
+      assert.deepEqual(batchSizes(w.store), [2]);
+    });
+
+    it('two deaths of the same person in one batch: the second is ALREADY_DECEASED', async () => {
+      const [first, second] = await Promise.all([
+        submitDeath(w, death({ date: '2026-11-19' })),
+        submitDeath(w, death({ date: '2026-11-18' }), PRODUCTION, 'soap-v2'),
+      ]);
+      assert.equal(first.record.status, 'registered');
+      assertRejected(second.record, 'ALREADY_DECEASED', 'deceased.personalIdentityCode');
+      assert.equal(w.store.person(ELDERLY)?.deathDate, '2026-11-19');
+      assert.deepEqual(statements(w.store), ['findPersons(1)', 'insertMany(2) carrying markDeceased(1)']);
+      assert.deepEqual(batchSizes(w.store), [2]);
+    });
+
+    it('several births of a day in one batch get consecutive codes in the order they arrived', async () => {
+      const sexes = ['female', 'male', 'female', 'female', 'male'] as const;
+      const results = await Promise.all(sexes.map((sex) => submitBirth(w, birth({ sex }))));
+      assert.deepEqual(
+        results.map((r) => r.record.childCode),
+        [2, 3, 4, 6, 5].map((n) => hetu('211126', 'A', n)),
+      );
+      assert.deepEqual(w.store.codeSeries(FEMALE_21), { signIndex: 0, number: 6 });
+      assert.deepEqual(w.store.codeSeries(MALE_21), { signIndex: 0, number: 5 });
+      assert.deepEqual(batchSizes(w.store), [5]);
+      assert.equal(w.store.commits, 1);
+    });
+
+    it('skips a code taken by a loaded person within a batch, claiming again only for the ones that met it', async () => {
+      const taken = hetu('211126', 'A', 4);
+      await w.store.loadPersons([
+        {
+          personalIdentityCode: taken,
+          birthDate: '2026-11-21',
+          sex: 'female',
+          temporary: false,
+          deathDate: null,
+        },
+      ]);
+      const results = await Promise.all([1, 2, 3].map(() => submitBirth(w, birth())));
+      const codes = results.map((r) => r.record.childCode ?? '');
+      // the lowest free codes, each once (which of the batch's births gets which is not asserted)
+      assert.deepEqual(
+        [...codes].sort(),
+        [2, 6, 8].map((n) => hetu('211126', 'A', n)),
+      );
+      assert.equal(codes[0], hetu('211126', 'A', 2));
+      assert.deepEqual(w.store.codeSeries(FEMALE_21), { signIndex: 0, number: 8 });
+      assert.deepEqual(
+        statements(w.store).filter((s) => s.startsWith('claimPersons')),
+        ['claimPersons(3)', 'claimPersons(1)'],
+      );
+      // the loaded person is left as loaded
+      assert.deepEqual(w.store.person(taken), {
+        personalIdentityCode: taken,
+        birthDate: '2026-11-21',
+        sex: 'female',
+        temporary: false,
+        deathDate: null,
+        deathDateLatest: null,
+      });
+      assert.equal(w.store.personCount(), 10);
+    });
+
+    it('a used-up series rejects only its own births; the rest of the batch registers', async () => {
+      w.store.seedCodeSeries(FEMALE_21, { signIndex: 5, number: 896 });
+      const [last, exhausted, boy, died, sandbox] = await together(
+        submitBirth(w, birth()),
+        submitBirth(w, birth()),
+        submitBirth(w, birth({ sex: 'male' })),
+        submitDeath(w, death()),
+        submitBirth(w, birth({ mother: SANDBOX_MOTHER }), SANDBOX),
+      );
+      assert.equal(record(last).childCode, hetu('211126', 'F', 898));
+      assert.equal(record(exhausted).status, 'rejected');
+      assert.equal(record(exhausted).rejection?.code, 'IDENTITY_CODES_EXHAUSTED');
+      assert.equal(record(boy).childCode, hetu('211126', 'A', 3));
+      assert.equal(record(died).status, 'registered');
+      assert.equal(record(sandbox).childCode, hetu('211126', 'A', 900));
+      assert.equal(w.store.personCount(), 9);
+      assert.deepEqual(batchSizes(w.store), [5]);
+    });
+
+    it('a batch holding the id of a stored notification: the others still register and that one replays', async () => {
+      const stored = birth();
+      const reused = birth();
+      const first = await submitBirth(w, stored);
+      await submitBirth(w, reused);
+      w.clock.advance(60_000);
+      const [a, again, differs, d] = await together(
+        submitBirth(w, birth()),
+        submitBirth(w, stored, PRODUCTION, 'soap-v2'),
+        submitBirth(w, withChanges(reused, { 'child.birthWeightGrams': 3481 })),
+        submitDeath(w, death()),
+      );
+      assert.equal(value(again).replayed, true);
+      assert.deepEqual(record(again), first.record);
+      assert.equal((reason(differs) as DomainError).code, 'NOTIFICATION_ID_REUSED');
+      // the batch's own transaction was undone: no code is burnt by it
+      assert.equal(value(a).replayed, false);
+      assert.equal(record(a).childCode, hetu('211126', 'A', 6));
+      assert.equal(record(d).status, 'registered');
+      assert.equal(w.store.person(ELDERLY)?.deathDate, '2026-11-19');
+      assert.equal(w.store.person(hetu('211126', 'A', 8)), undefined);
+      assert.deepEqual(w.store.codeSeries(FEMALE_21), { signIndex: 0, number: 6 });
+      assert.equal(w.store.allNotifications().length, 4);
+      // the batch (rolled back), then each new one alone
+      assert.deepEqual(batchSizes(w.store), [1, 1, 4, 1, 1]);
+      assert.deepEqual([w.store.commits, w.store.rollbacks], [4, 1]);
+    });
+
+    it('the same id twice in one batch with the same content: registered once, the second replays it', async () => {
+      const input = birth();
+      const [a, b] = await Promise.all([
+        submitBirth(w, input),
+        submitBirth(
+          w,
+          withChanges(input, { 'child.birthDateTime': '2026-11-21T01:30:00+02:00' }),
+          PRODUCTION,
+          'soap-v2',
+        ),
+      ]);
+      assert.deepEqual([a.replayed, b.replayed], [false, true]);
+      assert.deepEqual(b.record, a.record);
+      assert.equal(a.record.childCode, hetu('211126', 'A', 2));
+      assert.equal(w.store.allNotifications().length, 1);
+      assert.equal(w.store.personCount(), 7);
+      assert.deepEqual(statements(w.store), [
+        'findPersons(1)',
+        'lockCodeSeries(1)',
+        'claimPersons(1)',
+        'insertMany(1) carrying saveCodeSeries(1)',
+      ]);
+    });
+
+    it('the same id twice in one batch with different content: the second is NOTIFICATION_ID_REUSED', async () => {
+      const input = birth();
+      const [a, b, c] = await together(
+        submitBirth(w, input),
+        submitBirth(w, withChanges(input, { 'child.sex': 'male' })),
+        submitDeath(w, death({ id: input.notificationId as string })),
+      );
+      assert.equal(value(a).replayed, false);
+      assert.equal(record(a).childCode, hetu('211126', 'A', 2));
+      assert.equal((reason(b) as DomainError).code, 'NOTIFICATION_ID_REUSED');
+      assert.equal((reason(c) as DomainError).code, 'NOTIFICATION_ID_REUSED');
+      // only the first was registered
+      assert.equal(w.store.codeSeries(MALE_21), undefined);
+      assert.equal(w.store.person(ELDERLY)?.deathDate, null);
+      assert.deepEqual(
+        w.store.allNotifications().map((n) => n.childCode),
+        [hetu('211126', 'A', 2)],
+      );
+    });
+
+    it('the same id from two clients in one batch is two notifications', async () => {
+      const input = birth();
+      const [mine, theirs] = await Promise.all([
+        submitBirth(w, input, PRODUCTION),
+        submitBirth(w, withChanges(input, { 'child.sex': 'male' }), OTHER),
+      ]);
+      assert.deepEqual([mine.replayed, theirs.replayed], [false, false]);
+      assert.equal(mine.record.childCode, hetu('211126', 'A', 2));
+      assert.equal(theirs.record.childCode, hetu('211126', 'A', 3));
+      assert.deepEqual(batchSizes(w.store), [2]);
+    });
+
+    it('a failing guard leaves the whole batch pending; processPending registers it later', async () => {
+      w.guard.down = true;
+      const inputs = [birth(), birth({ sex: 'male' }), death(), birth({ mother: hetu('150590', '-', 304) })];
+      const results = await Promise.all([
+        submitBirth(w, inputs[0] as Json),
+        submitBirth(w, inputs[1] as Json),
+        submitDeath(w, inputs[2] as Json),
+        submitBirth(w, inputs[3] as Json),
+      ]);
+      assert.deepEqual(
+        results.map((r) => [r.record.status, r.record.childCode, r.replayed]),
+        inputs.map(() => ['pending', null, false]),
+      );
+      assert.equal(w.guard.calls, 1);
+      assert.equal(w.logs.filter((l) => l.level === 'warn').length, 1);
+      assert.equal(w.store.personCount(), 6);
+      assert.equal(w.store.person(ELDERLY)?.deathDate, null);
+
+      w.guard.down = false;
+      w.clock.advance(60_000);
+      w.store.statements.length = 0;
+      assert.equal(await w.service.processPending(), 4);
+      // one batch: the persons read in one go
+      assert.equal(statements(w.store).filter((s) => s.startsWith('findPersons')).length, 1);
+      const done = await Promise.all(
+        inputs.map((i) => w.service.status(PRODUCTION, i.notificationId as string)),
+      );
+      // one batch's pending rows share their receivedAt, so the order among them is not asserted
+      assert.deepEqual(
+        done.map((n) => n.status),
+        ['registered', 'registered', 'registered', 'rejected'],
+      );
+      assert.equal(done[0]?.childCode, hetu('211126', 'A', 2));
+      assert.equal(done[1]?.childCode, hetu('211126', 'A', 3));
+      assert.equal(done[2]?.registeredAt?.toISOString(), '2026-11-23T10:01:00.000Z');
+      assertRejected(done[3] as StoredNotification, 'PERSON_NOT_FOUND', 'mother.personalIdentityCode');
+      assert.equal(w.store.person(ELDERLY)?.deathDate, '2026-11-19');
+      assert.equal(await w.service.processPending(), 0);
+    });
+
+    it('a register failure mid-batch leaves every notification pending and nothing written', async () => {
+      // after the series was locked (and created)
+      w.store.failNext('claimPersons', new Error('connection reset by peer'));
+      const [b, d] = await Promise.all([submitBirth(w, birth()), submitDeath(w, death())]);
+      assert.deepEqual([b.record.status, d.record.status], ['pending', 'pending']);
+      assert.equal(w.store.codeSeries(FEMALE_21), undefined);
+      assert.equal(w.store.personCount(), 6);
+      assert.equal(w.store.person(ELDERLY)?.deathDate, null);
+      assert.equal(w.logs.filter((l) => l.level === 'warn').length, 1);
+      assert.equal(await w.service.processPending(), 2);
+      assert.equal(
+        (await w.service.status(PRODUCTION, b.record.notificationId)).childCode,
+        hetu('211126', 'A', 2),
+      );
+      assert.equal(w.store.person(ELDERLY)?.deathDate, '2026-11-19');
+    });
+
+    it('a held-back register write that fails surfaces with the insert: the batch fails with its error', async () => {
+      // markDeceased and saveCodeSeries are sent along with insertMany (write-behind), outside the guard
+      const error = new Error('canceling statement due to lock timeout');
+      w.store.failNext('markDeceased', error);
+      const input = birth();
+      const outcomes = await together(submitBirth(w, input), submitDeath(w, death()));
+      assert.deepEqual(
+        outcomes.map((o) => reason(o)),
+        [error, error],
+      );
+      assert.deepEqual(w.store.allNotifications(), []);
+      assert.equal(w.store.codeSeries(FEMALE_21), undefined);
+      assert.equal(w.store.personCount(), 6);
+      assert.equal(w.store.person(ELDERLY)?.deathDate, null);
+      assert.deepEqual(w.logs, []);
+      // nothing was acknowledged, so a retry is a new notification
+      const retry = await submitBirth(w, input);
+      assert.equal(retry.replayed, false);
+      assert.equal(retry.record.childCode, hetu('211126', 'A', 2));
+    });
+
+    it('a held-back register write that fails in processPending fails it; the claimed stay pending', async () => {
+      w.guard.down = true;
+      const inputs = [birth(), death()];
+      await Promise.all([submitBirth(w, inputs[0] as Json), submitDeath(w, inputs[1] as Json)]);
+      w.guard.down = false;
+      const error = new Error('canceling statement due to lock timeout');
+      w.store.failNext('saveCodeSeries', error);
+      await assert.rejects(w.service.processPending(), (e) => e === error);
+      const statuses = await Promise.all(
+        inputs.map((i) => w.service.status(PRODUCTION, i.notificationId as string)),
+      );
+      assert.deepEqual(
+        statuses.map((n) => n.status),
+        ['pending', 'pending'],
+      );
+      assert.equal(w.store.codeSeries(FEMALE_21), undefined);
+      assert.equal(w.store.personCount(), 6);
+      assert.equal(w.store.person(ELDERLY)?.deathDate, null);
+      assert.equal(await w.service.processPending(), 2);
+      assert.equal(w.store.person(ELDERLY)?.deathDate, '2026-11-19');
+    });
+
+    it('a deadlock is the store’s to retry: the batch registers on the next attempt, not pending', async () => {
+      w.store.failNext('claimPersons', deadlock());
+      const results = await Promise.all([submitBirth(w, birth()), submitBirth(w, birth())]);
+      assert.deepEqual(
+        results.map((r) => [r.record.status, r.record.childCode]),
+        [
+          ['registered', hetu('211126', 'A', 2)],
+          ['registered', hetu('211126', 'A', 4)],
+        ],
+      );
+      assert.deepEqual([w.store.commits, w.store.rollbacks], [1, 1]);
+      assert.deepEqual(w.logs, []);
+    });
+
+    it('a transaction that keeps failing transiently fails every submission of its batch, storing nothing', async () => {
+      const error = deadlock();
+      w.store.failNext('lockCodeSeries', error, MAX_ATTEMPTS);
+      const outcomes = await together(submitBirth(w, birth()), submitBirth(w, birth({ sex: 'male' })));
+      assert.deepEqual(
+        outcomes.map((o) => reason(o)),
+        [error, error],
+      );
+      assert.deepEqual([w.store.commits, w.store.rollbacks], [0, MAX_ATTEMPTS]);
+      assert.deepEqual(w.store.allNotifications(), []);
+      assert.equal(w.store.personCount(), 6);
+      // the next batch goes through
+      assert.equal(await registeredCode(w, birth()), hetu('211126', 'A', 2));
+    });
+
+    it('a failing store (not the register) fails every submission of the batch, storing nothing', async () => {
+      const error = pgError('53100', 'could not extend file: No space left on device');
+      w.store.failNext('insertMany', error);
+      const input = birth();
+      const outcomes = await together(submitBirth(w, input), submitDeath(w, death()));
+      assert.deepEqual(
+        outcomes.map((o) => reason(o)),
+        [error, error],
+      );
+      assert.deepEqual(w.store.allNotifications(), []);
+      assert.equal(w.store.person(ELDERLY)?.deathDate, null);
+      assert.equal(w.store.codeSeries(FEMALE_21), undefined);
+      assert.deepEqual(w.logs, []);
+      // a retry is a new notification
+      const retry = await submitBirth(w, input);
+      assert.equal(retry.replayed, false);
+      assert.equal(retry.record.childCode, hetu('211126', 'A', 2));
     });
   });
 
@@ -876,11 +1423,15 @@ describe('MemoryStore (the fake itself)', () => {
     sex: 'female' as const,
     temporary: false,
   });
-  const FEMALE_RUN: CodeSeriesRun = { first: 2, last: 898 };
+  const alive = (code: string, birthDate: string) => ({ ...person(code, birthDate), deathDate: null });
   const received = new Date(NOW);
+  const START = { signIndex: 0, number: 0 };
+  const A2 = hetu('211126', 'A', 2);
+  const A4 = hetu('211126', 'A', 4);
+  const A6 = hetu('211126', 'A', 6);
 
-  function newNotification(status: NotificationStatus = 'pending'): NewNotification {
-    const content = validateBirth(birth(), { now: new Date(NOW), sandbox: false });
+  function newNotification(status: NotificationStatus = 'pending', id?: string): NewNotification {
+    const content = validateBirth(birth({ id }), { now: new Date(NOW), sandbox: false });
     return {
       clientId: PRODUCTION.id,
       notificationId: content.notificationId,
@@ -890,118 +1441,210 @@ describe('MemoryStore (the fake itself)', () => {
       sandbox: false,
       content,
       status,
-      childCode: status === 'registered' ? hetu('211126', 'A', 2) : null,
+      childCode: status === 'registered' ? A2 : null,
       rejection: null,
       receivedAt: received,
       registeredAt: status === 'registered' ? received : null,
     };
   }
 
-  it('claimPerson adds a person unless the code is taken', async () => {
+  it('findPersons returns the persons among the codes that exist, each once, as copies', async () => {
+    const store = new MemoryStore();
+    await store.loadPersons([alive(MOTHER, '1952-10-13'), alive(MOTHER2, '1990-05-15')]);
+    const found = await store.transaction(async (tx) => {
+      const persons = await tx.register.findPersons([MOTHER2, A2, MOTHER2, MOTHER]);
+      for (const p of persons) p.deathDate = '2026-01-01';
+      return persons;
+    });
+    assert.deepEqual(found.map((p) => p.personalIdentityCode).sort(), [MOTHER, MOTHER2].sort());
+    assert.equal(store.person(MOTHER)?.deathDate, null);
+    // an empty batch sends nothing
+    assert.deepEqual(await store.transaction((tx) => tx.register.findPersons([])), []);
+    assert.deepEqual(
+      store.statements.map((s) => [s.op, s.rows]),
+      [['findPersons', 4]],
+    );
+  });
+
+  it('claimPersons adds the persons whose code is free and returns their codes', async () => {
     const store = new MemoryStore();
     await store.loadPersons([{ ...person(MOTHER, '1952-10-13'), deathDate: '2026-01-01' }]);
-    await store.transaction(async (tx) => {
-      assert.equal(await tx.register.claimPerson(person(hetu('211126', 'A', 2), '2026-11-21')), true);
-      assert.equal(await tx.register.claimPerson(person(hetu('211126', 'A', 2), '2026-11-21')), false);
-      assert.equal(
-        await tx.register.claimPerson({ ...person(MOTHER, '2000-01-01'), temporary: true }),
-        false,
-      );
+    const added = await store.transaction(async (tx) => {
+      const first = await tx.register.claimPersons([person(A2, '2026-11-21'), person(A4, '2026-11-21')]);
+      const second = await tx.register.claimPersons([
+        person(A2, '2026-11-21'),
+        { ...person(MOTHER, '2000-01-01'), temporary: true },
+        person(A6, '2026-11-21'),
+        { ...person(A6, '2026-11-21'), sex: 'male' },
+      ]);
+      return [first, second];
     });
-    assert.deepEqual(store.person(hetu('211126', 'A', 2)), {
-      ...person(hetu('211126', 'A', 2), '2026-11-21'),
+    assert.deepEqual(added, [new Set([A2, A4]), new Set([A6])]);
+    assert.deepEqual(store.person(A2), {
+      ...person(A2, '2026-11-21'),
       deathDate: null,
       deathDateLatest: null,
     });
+    // a code given twice gets its first person
+    assert.equal(store.person(A6)?.sex, 'female');
     // the taken code keeps its person as it was
     assert.deepEqual(store.person(MOTHER), {
       ...person(MOTHER, '1952-10-13'),
       deathDate: '2026-01-01',
       deathDateLatest: '2026-01-01',
     });
-    assert.equal(store.personCount(), 2);
+    assert.equal(store.personCount(), 4);
+    assert.deepEqual(await store.transaction((tx) => tx.register.claimPersons([])), new Set());
   });
 
-  it('advanceCodeSeries starts a series at the first number, steps by two and rolls over to the next sign', async () => {
+  it('markDeceased records the deaths of known persons and ignores unknown codes', async () => {
     const store = new MemoryStore();
-    const positions = await store.transaction(async (tx) => [
-      await tx.register.advanceCodeSeries(FEMALE_21, FEMALE_RUN),
-      await tx.register.advanceCodeSeries(FEMALE_21, FEMALE_RUN),
-      await tx.register.advanceCodeSeries(MALE_21, { first: 3, last: 899 }),
-    ]);
-    assert.deepEqual(positions, [
-      { signIndex: 0, number: 2 },
-      { signIndex: 0, number: 4 },
-      { signIndex: 0, number: 3 },
-    ]);
-    assert.deepEqual(store.codeSeries(FEMALE_21), { signIndex: 0, number: 4 });
-
-    store.seedCodeSeries(FEMALE_21, { signIndex: 2, number: 896 });
-    const next = await store.transaction(async (tx) => [
-      await tx.register.advanceCodeSeries(FEMALE_21, FEMALE_RUN),
-      await tx.register.advanceCodeSeries(FEMALE_21, FEMALE_RUN),
-      await tx.register.advanceCodeSeries(FEMALE_21, FEMALE_RUN),
-    ]);
-    assert.deepEqual(next, [
-      { signIndex: 2, number: 898 },
-      { signIndex: 3, number: 2 },
-      { signIndex: 3, number: 4 },
-    ]);
-    assert.deepEqual(store.codeSeries(FEMALE_21), { signIndex: 3, number: 4 });
+    await store.loadPersons([alive(MOTHER, '1952-10-13'), alive(MOTHER2, '1990-05-15')]);
+    await store.transaction((tx) =>
+      tx.register.markDeceased([
+        { personalIdentityCode: MOTHER2, date: '2024-02', latestDate: '2024-02-29' },
+        { personalIdentityCode: A2, date: '2026-11-22', latestDate: '2026-11-22' },
+      ]),
+    );
+    assert.deepEqual(store.person(MOTHER2), {
+      ...person(MOTHER2, '1990-05-15'),
+      deathDate: '2024-02',
+      deathDateLatest: '2024-02-29',
+    });
+    assert.equal(store.person(MOTHER)?.deathDate, null);
+    assert.equal(store.person(A2), undefined);
   });
 
-  it('insert stores the notification as given, updated when received, and refuses a taken id', async () => {
+  it('lockCodeSeries creates missing series at their initial position and returns known ones as they are', async () => {
     const store = new MemoryStore();
-    const n = newNotification('registered');
-    const row = await store.transaction((tx) => tx.notifications.insert(n));
+    store.seedCodeSeries(MALE_21, { signIndex: 1, number: 7 });
+    const OTHER_DAY = { ...FEMALE_21, birthDate: '2026-11-22' };
+    const positions = await store.transaction((tx) =>
+      tx.register.lockCodeSeries([
+        { key: OTHER_DAY, initial: START },
+        { key: MALE_21, initial: { signIndex: 0, number: 1 } },
+        { key: FEMALE_21, initial: { signIndex: 0, number: 0 } },
+      ]),
+    );
+    assert.deepEqual(positions, [START, { signIndex: 1, number: 7 }, START]);
+    assert.deepEqual(store.codeSeries(OTHER_DAY), START);
+    assert.deepEqual(store.codeSeries(FEMALE_21), START);
+    assert.deepEqual(store.codeSeries(MALE_21), { signIndex: 1, number: 7 });
+  });
+
+  it('lockCodeSeries fails, as PostgreSQL does, when a series is named twice', async () => {
+    const store = new MemoryStore();
+    await assert.rejects(
+      store.transaction(async (tx) => {
+        await tx.register.lockCodeSeries([
+          { key: FEMALE_21, initial: START },
+          { key: { ...FEMALE_21 }, initial: START },
+        ]);
+      }),
+      (e: { code?: string }) => e.code === '21000',
+    );
+    assert.equal(store.codeSeries(FEMALE_21), undefined);
+  });
+
+  it('saveCodeSeries moves only series that exist', async () => {
+    const store = new MemoryStore();
+    await store.transaction(async (tx) => {
+      await tx.register.lockCodeSeries([{ key: FEMALE_21, initial: START }]);
+      await tx.register.saveCodeSeries([
+        { key: FEMALE_21, position: { signIndex: 0, number: 6 } },
+        { key: MALE_21, position: { signIndex: 0, number: 5 } },
+      ]);
+    });
+    assert.deepEqual(store.codeSeries(FEMALE_21), { signIndex: 0, number: 6 });
+    assert.equal(store.codeSeries(MALE_21), undefined);
+  });
+
+  it('insertMany stores the rows as given, updated when received, and skips ids that are taken', async () => {
+    const store = new MemoryStore();
+    const n = newNotification('registered', 'b-2');
+    const [row] = await store.transaction((tx) => tx.notifications.insertMany([n]));
     assert.deepEqual(row, { ...n, updatedAt: received });
     assert.deepEqual(await store.notifications.find(n.clientId, n.notificationId), row);
 
+    const fresh = newNotification('pending', 'a-1');
     const again = await store.transaction((tx) =>
-      tx.notifications.insert({ ...newNotification('pending'), notificationId: n.notificationId }),
+      tx.notifications.insertMany([
+        { ...newNotification('pending'), notificationId: n.notificationId },
+        fresh,
+        { ...fresh, status: 'rejected' },
+      ]),
     );
-    assert.equal(again, undefined);
-    assert.deepEqual(store.allNotifications(), [row]);
+    // the taken id and the id given twice are skipped; the rest comes back
+    assert.deepEqual(again, [{ ...fresh, updatedAt: received }]);
+    assert.deepEqual(
+      store.allNotifications().map((r) => [r.notificationId, r.status]),
+      [
+        ['b-2', 'registered'],
+        ['a-1', 'pending'],
+      ],
+    );
+    assert.deepEqual(await store.transaction((tx) => tx.notifications.insertMany([])), []);
+  });
+
+  it('claimPending returns pending notifications oldest first, up to the limit', async () => {
+    const store = new MemoryStore();
+    const later = { ...newNotification('pending', 'p-1'), receivedAt: new Date(received.getTime() + 1000) };
+    await store.transaction((tx) =>
+      tx.notifications.insertMany([
+        later,
+        newNotification('pending', 'p-2'),
+        newNotification('registered', 'r-1'),
+      ]),
+    );
+    const claimed = await store.transaction((tx) => tx.notifications.claimPending(5));
+    assert.deepEqual(
+      claimed.map((n) => n.notificationId),
+      ['p-2', 'p-1'],
+    );
+    assert.equal((await store.transaction((tx) => tx.notifications.claimPending(1))).length, 1);
   });
 
   it('attempt undoes the writes made inside it when it throws, and keeps earlier ones', async () => {
     const store = new MemoryStore();
     await store.transaction(async (tx) => {
-      await tx.register.claimPerson(person(hetu('211126', 'A', 2), '2026-11-21'));
+      await tx.register.claimPersons([person(A2, '2026-11-21')]);
       await assert.rejects(
         tx.attempt(async () => {
-          await tx.register.advanceCodeSeries(FEMALE_21, FEMALE_RUN);
-          await tx.register.claimPerson(person(hetu('211126', 'A', 4), '2026-11-21'));
+          await tx.register.lockCodeSeries([{ key: FEMALE_21, initial: START }]);
+          await tx.register.claimPersons([person(A4, '2026-11-21')]);
           throw new Error('boom');
         }),
         /boom/,
       );
-      assert.equal(await tx.register.findPerson(hetu('211126', 'A', 4)), undefined);
-      assert.deepEqual(await tx.register.advanceCodeSeries(FEMALE_21, FEMALE_RUN), {
-        signIndex: 0,
-        number: 2,
-      });
+      assert.deepEqual(await tx.register.findPersons([A4]), []);
+      assert.deepEqual(
+        await tx.register.lockCodeSeries([{ key: FEMALE_21, initial: { signIndex: 0, number: 4 } }]),
+        [{ signIndex: 0, number: 4 }],
+      );
     });
-    assert.ok(store.person(hetu('211126', 'A', 2)));
-    assert.equal(store.person(hetu('211126', 'A', 4)), undefined);
-    assert.deepEqual(store.codeSeries(FEMALE_21), { signIndex: 0, number: 2 });
+    assert.ok(store.person(A2));
+    assert.equal(store.person(A4), undefined);
+    assert.deepEqual(store.codeSeries(FEMALE_21), { signIndex: 0, number: 4 });
   });
 
-  it('a transaction that throws leaves nothing behind: no person, no series advance, no notification', async () => {
+  it('a transaction that throws leaves nothing behind: no person, no series move, no notification', async () => {
     const store = new MemoryStore();
     store.seedCodeSeries(FEMALE_21, { signIndex: 0, number: 6 });
     await assert.rejects(
       store.transaction(async (tx) => {
-        const position = await tx.register.advanceCodeSeries(FEMALE_21, FEMALE_RUN);
-        assert.deepEqual(position, { signIndex: 0, number: 8 });
-        await tx.register.claimPerson(person(hetu('211126', 'A', 8), '2026-11-21'));
-        await tx.notifications.insert(newNotification());
+        const [position] = await tx.register.lockCodeSeries([{ key: FEMALE_21, initial: START }]);
+        assert.deepEqual(position, { signIndex: 0, number: 6 });
+        await tx.register.claimPersons([person(hetu('211126', 'A', 8), '2026-11-21')]);
+        await tx.register.saveCodeSeries([{ key: FEMALE_21, position: { signIndex: 0, number: 8 } }]);
+        await tx.register.lockCodeSeries([{ key: MALE_21, initial: START }]);
+        await tx.notifications.insertMany([newNotification()]);
         throw new Error('rollback');
       }),
       /rollback/,
     );
     assert.equal(store.personCount(), 0);
     assert.deepEqual(store.codeSeries(FEMALE_21), { signIndex: 0, number: 6 });
+    assert.equal(store.codeSeries(MALE_21), undefined);
     assert.deepEqual(store.allNotifications(), []);
     assert.equal(store.rollbacks, 1);
     assert.equal(store.commits, 0);
@@ -1010,51 +1653,239 @@ describe('MemoryStore (the fake itself)', () => {
   it('shows a transaction’s writes to others only once it commits', async () => {
     const store = new MemoryStore();
     const n = newNotification();
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let inserted = () => {};
-    const insertedYet = new Promise<void>((resolve) => {
-      inserted = resolve;
-    });
+    const held = gate();
+    const written = gate();
     const tx = store.transaction(async (t) => {
-      await t.register.claimPerson(person(hetu('211126', 'A', 2), '2026-11-21'));
-      await t.notifications.insert(n);
-      inserted();
-      await held;
+      await t.register.claimPersons([person(A2, '2026-11-21')]);
+      await t.notifications.insertMany([n]);
+      written.open();
+      await held.opened;
     });
-    await insertedYet;
+    await written.opened;
     assert.equal(await store.notifications.find(n.clientId, n.notificationId), undefined);
-    assert.equal(store.person(hetu('211126', 'A', 2)), undefined);
-    release();
+    assert.equal(store.person(A2), undefined);
+    held.open();
     await tx;
     assert.ok(await store.notifications.find(n.clientId, n.notificationId));
-    assert.ok(store.person(hetu('211126', 'A', 2)));
+    assert.ok(store.person(A2));
+  });
+
+  it('runs transactions one at a time', async () => {
+    const store = new MemoryStore();
+    const order: string[] = [];
+    const held = gate();
+    const first = store.transaction(async () => {
+      order.push('first starts');
+      await held.opened;
+      order.push('first ends');
+    });
+    const second = store.transaction(async () => {
+      order.push('second starts');
+    });
+    await turn();
+    held.open();
+    await Promise.all([first, second]);
+    assert.deepEqual(order, ['first starts', 'first ends', 'second starts']);
   });
 
   it('a failed statement aborts the transaction until a savepoint is rolled back to', async () => {
     const store = new MemoryStore();
-    store.failNext('claimPerson', new Error('connection reset by peer'));
+    store.failNext('claimPersons', new Error('connection reset by peer'));
     await store.transaction(async (tx) => {
       await assert.rejects(
-        tx.attempt(() => tx.register.claimPerson(person(hetu('211126', 'A', 2), '2026-11-21'))),
+        tx.attempt(() => tx.register.claimPersons([person(A2, '2026-11-21')])),
         /connection reset/,
       );
       // the savepoint is rolled back to, so the transaction goes on
-      assert.equal(await tx.register.claimPerson(person(hetu('211126', 'A', 2), '2026-11-21')), true);
+      assert.deepEqual(await tx.register.claimPersons([person(A2, '2026-11-21')]), new Set([A2]));
     });
-    assert.ok(store.person(hetu('211126', 'A', 2)));
+    assert.ok(store.person(A2));
 
-    store.failNext('advanceCodeSeries', new Error('connection reset by peer'));
+    store.failNext('lockCodeSeries', new Error('connection reset by peer'));
     await assert.rejects(
       store.transaction(async (tx) => {
-        await tx.register.advanceCodeSeries(FEMALE_21, FEMALE_RUN).catch(() => undefined);
-        await assert.rejects(tx.register.findPerson(MOTHER), /current transaction is aborted/);
+        await tx.register.lockCodeSeries([{ key: FEMALE_21, initial: START }]).catch(() => undefined);
+        await assert.rejects(tx.register.findPersons([MOTHER]), /current transaction is aborted/);
+        await assert.rejects(
+          tx.notifications.insertMany([newNotification()]),
+          /current transaction is aborted/,
+        );
       }),
       /committed after a failed statement/,
     );
     assert.equal(store.codeSeries(FEMALE_21), undefined);
+    assert.deepEqual(store.allNotifications(), []);
+  });
+
+  it('a statement swallowed inside attempt still rolls the savepoint back (its RELEASE fails)', async () => {
+    const store = new MemoryStore();
+    store.failNext('claimPersons', new Error('connection reset by peer'));
+    await store.transaction(async (tx) => {
+      await assert.rejects(
+        tx.attempt(async () => {
+          await tx.register.lockCodeSeries([{ key: FEMALE_21, initial: START }]);
+          await tx.register.claimPersons([person(A2, '2026-11-21')]).catch(() => undefined);
+        }),
+        /current transaction is aborted/,
+      );
+      assert.deepEqual(
+        await tx.register.lockCodeSeries([{ key: FEMALE_21, initial: { signIndex: 0, number: 4 } }]),
+        [{ signIndex: 0, number: 4 }],
+      );
+    });
+    assert.deepEqual(store.codeSeries(FEMALE_21), { signIndex: 0, number: 4 });
+  });
+
+  describe('held-back writes (write-behind, as store.ts)', () => {
+    const died = { personalIdentityCode: MOTHER, date: '2026-11-22', latestDate: '2026-11-22' };
+
+    it('sends nothing when called; the next statement sends them first, each on its own', async () => {
+      const store = new MemoryStore();
+      await store.loadPersons([alive(MOTHER, '1952-10-13')]);
+      const seen = await store.transaction(async (tx) => {
+        await tx.register.lockCodeSeries([{ key: FEMALE_21, initial: START }]);
+        await tx.register.saveCodeSeries([{ key: FEMALE_21, position: { signIndex: 0, number: 2 } }]);
+        await tx.register.markDeceased([died]);
+        assert.equal(store.statements.length, 1);
+        const persons = await tx.register.findPersons([MOTHER]);
+        const series = await tx.register.lockCodeSeries([{ key: FEMALE_21, initial: START }]);
+        return [persons[0]?.deathDate, series[0]];
+      });
+      assert.deepEqual(seen, ['2026-11-22', { signIndex: 0, number: 2 }]);
+      assert.deepEqual(
+        store.statements.map((s) => s.op),
+        ['lockCodeSeries', 'saveCodeSeries', 'markDeceased', 'findPersons', 'lockCodeSeries'],
+      );
+    });
+
+    it('ride along with the next insertMany, in one statement', async () => {
+      const store = new MemoryStore();
+      await store.loadPersons([alive(MOTHER, '1952-10-13')]);
+      await store.transaction(async (tx) => {
+        await tx.register.markDeceased([died]);
+        await tx.notifications.insertMany([newNotification()]);
+      });
+      assert.deepEqual(store.statements, [
+        { op: 'insertMany', rows: 1, carrying: [{ op: 'markDeceased', rows: 1 }] },
+      ]);
+      assert.equal(store.person(MOTHER)?.deathDate, '2026-11-22');
+    });
+
+    it('go out before the commit when nothing else is sent', async () => {
+      const store = new MemoryStore();
+      await store.loadPersons([alive(MOTHER, '1952-10-13')]);
+      await store.transaction((tx) => tx.register.markDeceased([died]));
+      assert.deepEqual(
+        store.statements.map((s) => s.op),
+        ['markDeceased'],
+      );
+      assert.equal(store.person(MOTHER)?.deathDate, '2026-11-22');
+    });
+
+    it('fail where they are sent: the insert carrying one fails as a whole', async () => {
+      const store = new MemoryStore();
+      await store.loadPersons([alive(MOTHER, '1952-10-13')]);
+      store.failNext('markDeceased', new Error('lock timeout'));
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.register.markDeceased([died]);
+          await tx.notifications.insertMany([newNotification()]);
+        }),
+        /lock timeout/,
+      );
+      assert.deepEqual(store.allNotifications(), []);
+      assert.equal(store.person(MOTHER)?.deathDate, null);
+
+      store.failNext('saveCodeSeries', new Error('lock timeout'));
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.register.lockCodeSeries([{ key: FEMALE_21, initial: START }]);
+          await tx.register.saveCodeSeries([{ key: FEMALE_21, position: { signIndex: 0, number: 2 } }]);
+        }),
+        /lock timeout/,
+      );
+      assert.equal(store.codeSeries(FEMALE_21), undefined);
+    });
+
+    it('inside a savepoint: sent at its release (failing there rolls it back), dropped when it is rolled back to', async () => {
+      const store = new MemoryStore();
+      await store.loadPersons([alive(MOTHER, '1952-10-13')]);
+      store.failNext('markDeceased', new Error('lock timeout'));
+      await store.transaction(async (tx) => {
+        await assert.rejects(
+          tx.attempt(async () => {
+            await tx.register.claimPersons([person(A2, '2026-11-21')]);
+            await tx.register.markDeceased([died]);
+          }),
+          /lock timeout/,
+        );
+        await assert.rejects(
+          tx.attempt(async () => {
+            await tx.register.markDeceased([died]);
+            throw new Error('boom');
+          }),
+          /boom/,
+        );
+        assert.deepEqual(await tx.register.findPersons([A2]), []);
+      });
+      assert.equal(store.person(MOTHER)?.deathDate, null);
+      assert.equal(store.person(A2), undefined);
+      assert.deepEqual(
+        store.statements.map((s) => s.op),
+        ['claimPersons', 'markDeceased', 'findPersons'],
+      );
+    });
+  });
+
+  it('failNext arms a fault for as many statements as asked', async () => {
+    const store = new MemoryStore();
+    store.failNext('insertMany', new Error('disk full'), 2);
+    for (let i = 0; i < 2; i += 1) {
+      await assert.rejects(
+        store.transaction((tx) => tx.notifications.insertMany([newNotification()])),
+        /disk full/,
+      );
+    }
+    assert.equal(
+      (await store.transaction((tx) => tx.notifications.insertMany([newNotification()]))).length,
+      1,
+    );
+  });
+
+  it('runs a transaction again after a transient failure, up to MAX_ATTEMPTS in all', async () => {
+    const store = new MemoryStore();
+    assert.equal(store.isTransient(deadlock()), true);
+    assert.equal(store.isTransient(pgError('40001', 'could not serialize access')), true);
+    assert.equal(store.isTransient(pgError('23505', 'duplicate key')), false);
+    assert.equal(store.isTransient(new Error('deadlock detected')), false);
+
+    store.failNext('claimPersons', deadlock(), MAX_ATTEMPTS - 1);
+    let runs = 0;
+    const added = await store.transaction(async (tx) => {
+      runs += 1;
+      await tx.register.lockCodeSeries([{ key: FEMALE_21, initial: START }]);
+      return tx.register.claimPersons([person(A2, '2026-11-21')]);
+    });
+    assert.deepEqual(added, new Set([A2]));
+    assert.deepEqual([runs, store.rollbacks, store.commits], [MAX_ATTEMPTS, MAX_ATTEMPTS - 1, 1]);
+
+    store.failNext('findPersons', deadlock(), MAX_ATTEMPTS);
+    await assert.rejects(
+      store.transaction((tx) => tx.register.findPersons([MOTHER])),
+      /deadlock/,
+    );
+    assert.equal(store.rollbacks, 2 * MAX_ATTEMPTS - 1);
+
+    // anything else is not run again
+    runs = 0;
+    await assert.rejects(
+      store.transaction(async () => {
+        runs += 1;
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
+    assert.equal(runs, 1);
   });
 
   it('loads a known person again by updating only the death date', async () => {

@@ -1,47 +1,36 @@
-import { DomainError } from '../errors';
-import { formatHetu, type Sex, signsForYear } from '../hetu/hetu';
-import type { CodeSeriesKey, CodeSeriesRun, RegisterPort } from '../ports';
+import type { Sex } from '../hetu/hetu';
+import type { CodeSeriesKey, CodeSeriesPosition, CodeSeriesRun } from '../ports';
 
 const RANGES = { permanent: { min: 2, max: 899 }, temporary: { min: 900, max: 999 } } as const;
 
-/** The run of individual numbers a child of this sex gets from a pool: odd for boys, even for girls. */
-export function seriesRun(pool: CodeSeriesKey['pool'], sex: Sex): CodeSeriesRun {
-  const range = RANGES[pool];
-  const parity = sex === 'male' ? 1 : 0;
-  const first = range.min % 2 === parity ? range.min : range.min + 1;
-  const last = range.max % 2 === parity ? range.max : range.max - 1;
+/**
+ * Newborns' codes (contract §3): the birth date, the century's first sign
+ * until that day's series is used up (then B…F), the next individual number
+ * of the child's parity — odd for boys, even for girls; 002–899, or 900–999
+ * for sandbox clients — and the check character.
+ */
+export function seriesKey(birthDate: string, sex: Sex, temporary: boolean): CodeSeriesKey {
+  return { birthDate, pool: temporary ? 'temporary' : 'permanent', parity: sex === 'male' ? 1 : 0 };
+}
+
+/** The run of individual numbers a series goes through under each sign. */
+export function seriesRun(key: CodeSeriesKey): CodeSeriesRun {
+  const range = RANGES[key.pool];
+  const first = range.min % 2 === key.parity ? range.min : range.min + 1;
+  const last = range.max % 2 === key.parity ? range.max : range.max - 1;
   return { first, last };
 }
 
-/**
- * Assigns a newborn's personal identity code (contract §3): the birth date,
- * the century's first sign until that day's series is used up (then B…F),
- * the next individual number of the child's parity (odd male, even female)
- * and the check character. The series stays locked until the registering
- * transaction ends, so concurrent births of the same day, on any number of
- * gateway instances, never share a code; codes already in the register
- * (loaded test persons) are skipped.
- */
-export async function allocateChildCode(
-  register: RegisterPort,
-  birthDate: string,
-  sex: Sex,
-  temporary: boolean,
-): Promise<string> {
-  const pool = temporary ? 'temporary' : 'permanent';
-  const key: CodeSeriesKey = { birthDate, pool, parity: sex === 'male' ? 1 : 0 };
-  const run = seriesRun(pool, sex);
-  const signs = signsForYear(Number(birthDate.slice(0, 4)));
-  for (;;) {
-    const position = await register.advanceCodeSeries(key, run);
-    const sign = signs[position.signIndex];
-    if (sign === undefined) {
-      throw new DomainError(
-        'IDENTITY_CODES_EXHAUSTED',
-        `Every ${pool} personal identity code for this birth date and sex has been assigned; DVV must assign one by hand.`,
-      );
-    }
-    const code = formatHetu(birthDate, sign, position.number);
-    if (await register.claimPerson({ personalIdentityCode: code, birthDate, sex, temporary })) return code;
-  }
+/** Where a series stands before its first code: just before the first number of the first sign. */
+export function seriesStart(key: CodeSeriesKey): CodeSeriesPosition {
+  return { signIndex: 0, number: seriesRun(key).first - 2 };
 }
+
+/** The next position: the next number of the run, or the run's first number under the next sign. */
+export function nextPosition(at: CodeSeriesPosition, run: CodeSeriesRun): CodeSeriesPosition {
+  return at.number + 2 > run.last
+    ? { signIndex: at.signIndex + 1, number: run.first }
+    : { signIndex: at.signIndex, number: at.number + 2 };
+}
+
+export const seriesId = (k: CodeSeriesKey) => `${k.birthDate}/${k.pool}/${k.parity}`;

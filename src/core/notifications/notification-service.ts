@@ -1,11 +1,19 @@
 import type { Channel, Client } from '../clients/client';
-import { DomainError, isDomainError } from '../errors';
-import type { Logger, RegisterGuard, Store, StoredNotification, Transaction } from '../ports';
+import { DomainError } from '../errors';
+import type {
+  Logger,
+  NewNotification,
+  RegisterGuard,
+  Store,
+  StoredNotification,
+  Transaction,
+} from '../ports';
 import type { Clock } from '../time/clock';
 import { validateBirth } from './birth';
 import { validateDeath } from './death';
 import { fingerprint, type Notification } from './fingerprint';
-import { applyToRegister } from './registration';
+import { GroupCommit, type Settled } from './group-commit';
+import { applyToRegister, type RegisterOutcome } from './registration';
 
 export interface SubmitResult {
   record: StoredNotification;
@@ -18,31 +26,43 @@ export interface NotificationServiceDeps {
   clock: Clock;
   guard: RegisterGuard;
   logger: Logger;
+  /** How many batches may be in flight at once (1 for the embedded database, which serialises anyway). */
+  batchConcurrency?: number;
 }
+
+type Submission = Omit<NewNotification, 'status' | 'childCode' | 'rejection' | 'receivedAt' | 'registeredAt'>;
 
 /** Why a registering transaction was rolled back instead of committed. */
 class Aborted extends Error {
   constructor(
-    readonly outcome: 'duplicate' | 'rejected' | 'pending',
+    readonly outcome: 'duplicate' | 'pending',
     readonly reason?: unknown,
   ) {
     super(outcome);
   }
 }
 
+const MAX_BATCH = 100;
+const keyOf = (n: { clientId: string; notificationId: string }) => `${n.clientId}\n${n.notificationId}`;
+
 /**
  * The use cases every façade calls: submit a birth or a death, read a
  * notification's status, and finish pending ones once the register answers.
  */
 export class NotificationService {
-  constructor(private readonly deps: NotificationServiceDeps) {}
+  private readonly batches: GroupCommit<Submission, SubmitResult>;
+
+  constructor(private readonly deps: NotificationServiceDeps) {
+    this.batches = new GroupCommit((items) => this.register(items, 0), {
+      maxBatch: MAX_BATCH,
+      maxConcurrent: deps.batchConcurrency ?? 1,
+    });
+  }
 
   /**
-   * Validates, registers and stores the result in one transaction: the
-   * caller acknowledges only what is committed. The common case — a new,
-   * registrable notification — costs one transaction and no extra reads; a
-   * repeat, a rejection or a register failure rolls it back and takes a
-   * second, short one.
+   * Validates, then registers and stores the result in one transaction
+   * (shared with whatever else arrived meanwhile): the caller acknowledges
+   * only what is committed.
    */
   async submit(
     client: Client,
@@ -52,7 +72,7 @@ export class NotificationService {
   ): Promise<SubmitResult> {
     const ctx = { now: this.deps.clock.now(), sandbox: client.sandbox };
     const content: Notification = kind === 'birth' ? validateBirth(input, ctx) : validateDeath(input, ctx);
-    const base = {
+    return this.batches.submit({
       clientId: client.id,
       notificationId: content.notificationId,
       kind,
@@ -60,52 +80,7 @@ export class NotificationService {
       fingerprint: fingerprint(content),
       sandbox: client.sandbox,
       content,
-    };
-
-    let aborted: Aborted;
-    try {
-      const record = await this.deps.store.transaction(async (tx) => {
-        const childCode = await this.registerOrAbort(tx, base);
-        const now = this.deps.clock.now();
-        const row = await tx.notifications.insert({
-          ...base,
-          status: 'registered',
-          childCode,
-          rejection: null,
-          receivedAt: now,
-          registeredAt: now,
-        });
-        // The id is taken: undo this registration, answer with the stored one.
-        if (!row) throw new Aborted('duplicate');
-        return row;
-      });
-      return { record, replayed: false };
-    } catch (e) {
-      if (!(e instanceof Aborted)) throw e;
-      aborted = e;
-    }
-
-    if (aborted.outcome !== 'duplicate') {
-      const now = this.deps.clock.now();
-      const rejection = aborted.outcome === 'rejected' ? toRejection(aborted.reason as DomainError) : null;
-      const record = await this.deps.store.transaction((tx) =>
-        tx.notifications.insert({
-          ...base,
-          status: aborted.outcome === 'rejected' ? 'rejected' : 'pending',
-          childCode: null,
-          rejection,
-          receivedAt: now,
-          registeredAt: null,
-        }),
-      );
-      if (record) {
-        if (record.status === 'pending') this.logPending(record, aborted.reason);
-        return { record, replayed: false };
-      }
-    }
-    const earlier = await this.deps.store.notifications.find(client.id, content.notificationId);
-    if (!earlier) throw new Error('notification vanished after a unique-key conflict');
-    return replay(earlier, base.fingerprint);
+    });
   }
 
   async status(client: Client, notificationId: string): Promise<StoredNotification> {
@@ -125,49 +100,156 @@ export class NotificationService {
   /** Retries pending notifications; returns how many left the pending state. */
   async processPending(limit = 20): Promise<number> {
     return this.deps.store.transaction(async (tx) => {
-      let done = 0;
-      for (const n of await tx.notifications.claimPending(limit)) {
-        try {
-          // A savepoint per notification: a rejection undoes only its own register writes.
-          const code = await tx.attempt(() => this.registerOrAbort(tx, n));
-          await tx.notifications.markRegistered(n.clientId, n.notificationId, code, this.deps.clock.now());
-        } catch (e) {
-          if (!(e instanceof Aborted)) throw e;
-          if (e.outcome === 'pending') {
-            this.logPending(n, e.reason);
-            break;
-          }
-          const rejection = toRejection(e.reason as DomainError);
-          await tx.notifications.markRejected(n.clientId, n.notificationId, rejection, this.deps.clock.now());
-        }
-        done += 1;
+      const claimed = await tx.notifications.claimPending(limit);
+      if (claimed.length === 0) return 0;
+      let outcomes: RegisterOutcome[];
+      try {
+        // In a savepoint: a failing register leaves nothing half-written, and the claim stands.
+        outcomes = await tx.attempt(() => this.applyOrAbort(tx, claimed));
+      } catch (e) {
+        if (!(e instanceof Aborted)) throw e;
+        this.logPending(claimed[0], e.reason);
+        return 0;
       }
-      return done;
+      const now = this.deps.clock.now();
+      for (const [i, n] of claimed.entries()) {
+        const o = outcomes[i];
+        if (o && 'rejection' in o)
+          await tx.notifications.markRejected(n.clientId, n.notificationId, toRejection(o.rejection), now);
+        else await tx.notifications.markRegistered(n.clientId, n.notificationId, o?.childCode ?? null, now);
+      }
+      return claimed.length;
     });
   }
 
-  /** Applies the notification to the register, or aborts with what the caller should store instead. */
-  private async registerOrAbort(
-    tx: Transaction,
-    n: Pick<StoredNotification, 'content' | 'sandbox'>,
-  ): Promise<string | null> {
+  /**
+   * One batch: the first submission of each (client, id) is registered and
+   * stored; later ones in the batch answer as replays of it. If an id turns
+   * out to be stored already, the transaction is undone and the batch is
+   * taken one submission at a time.
+   */
+  private async register(items: Submission[], depth: number): Promise<Settled<SubmitResult>[]> {
+    const firsts = new Map<string, Submission>();
+    for (const s of items) if (!firsts.has(keyOf(s))) firsts.set(keyOf(s), s);
+    const unique = [...firsts.values()];
+
+    let stored: Map<string, Settled<SubmitResult>>;
     try {
-      return await this.deps.guard.run(() => applyToRegister(tx.register, n));
+      stored = await this.deps.store.transaction(async (tx) => {
+        const outcomes = await this.applyOrAbort(tx, unique);
+        const now = this.deps.clock.now();
+        const rows = await tx.notifications.insertMany(unique.map((s, i) => toRow(s, outcomes[i], now)));
+        if (rows.length !== unique.length) throw new Aborted('duplicate');
+        return new Map(rows.map((r) => [keyOf(r), { ok: true, value: { record: r, replayed: false } }]));
+      });
     } catch (e) {
-      throw new Aborted(isDomainError(e) ? 'rejected' : 'pending', e);
+      if (!(e instanceof Aborted)) throw e;
+      stored =
+        e.outcome === 'pending'
+          ? await this.storePending(unique, e.reason)
+          : await this.oneByOne(unique, depth);
+    }
+    return items.map((s) => {
+      const result = stored.get(keyOf(s));
+      if (!result) return { ok: false, error: new Error('a batch item got no result') };
+      if (firsts.get(keyOf(s)) === s || !result.ok) return result;
+      return settle(() => replay(result.value.record, s.fingerprint));
+    });
+  }
+
+  /** The register could not be reached: store every submission as pending, to be registered later. */
+  private async storePending(
+    items: Submission[],
+    reason: unknown,
+  ): Promise<Map<string, Settled<SubmitResult>>> {
+    const now = this.deps.clock.now();
+    const rows = await this.deps.store.transaction((tx) =>
+      tx.notifications.insertMany(items.map((s) => toRow(s, undefined, now))),
+    );
+    const out = new Map<string, Settled<SubmitResult>>(
+      rows.map((r) => [keyOf(r), { ok: true, value: { record: r, replayed: false } }]),
+    );
+    if (rows[0]) this.logPending(rows[0], reason);
+    for (const s of items) if (!out.has(keyOf(s))) out.set(keyOf(s), await this.replayStored(s));
+    return out;
+  }
+
+  /** After an id conflict: each submission alone, answering the ones already stored from the store. */
+  private async oneByOne(items: Submission[], depth: number): Promise<Map<string, Settled<SubmitResult>>> {
+    const out = new Map<string, Settled<SubmitResult>>();
+    for (const s of items) {
+      const earlier = await this.deps.store.notifications.find(s.clientId, s.notificationId);
+      if (earlier)
+        out.set(
+          keyOf(s),
+          settle(() => replay(earlier, s.fingerprint)),
+        );
+      else if (depth < 3)
+        out.set(keyOf(s), (await this.register([s], depth + 1))[0] as Settled<SubmitResult>);
+      else out.set(keyOf(s), { ok: false, error: new Error('notification id kept conflicting') });
+    }
+    return out;
+  }
+
+  private async replayStored(s: Submission): Promise<Settled<SubmitResult>> {
+    const earlier = await this.deps.store.notifications.find(s.clientId, s.notificationId);
+    if (!earlier) return { ok: false, error: new Error('notification vanished after a unique-key conflict') };
+    return settle(() => replay(earlier, s.fingerprint));
+  }
+
+  /** Applies the batch to the register, or aborts to store it as pending when the register fails. */
+  private async applyOrAbort(
+    tx: Transaction,
+    items: readonly Pick<StoredNotification, 'content' | 'sandbox'>[],
+  ): Promise<RegisterOutcome[]> {
+    try {
+      return await this.deps.guard.run(() => applyToRegister(tx.register, items));
+    } catch (e) {
+      // A deadlock or serialization failure is the store's to retry, not the register's failure.
+      if (this.deps.store.isTransient(e)) throw e;
+      throw new Aborted('pending', e);
     }
   }
 
-  private logPending(n: Pick<StoredNotification, 'clientId' | 'notificationId'>, reason: unknown): void {
+  private logPending(
+    n: Pick<StoredNotification, 'clientId' | 'notificationId'> | undefined,
+    reason: unknown,
+  ) {
     this.deps.logger.warn(
-      { clientId: n.clientId, notificationId: n.notificationId, err: errorName(reason) },
-      'register unavailable; notification left pending',
+      { clientId: n?.clientId, notificationId: n?.notificationId, err: errorName(reason) },
+      'register unavailable; notifications left pending',
     );
   }
 }
 
+function toRow(s: Submission, outcome: RegisterOutcome | undefined, now: Date): NewNotification {
+  if (!outcome) {
+    return { ...s, status: 'pending', childCode: null, rejection: null, receivedAt: now, registeredAt: null };
+  }
+  if ('rejection' in outcome) {
+    const rejection = toRejection(outcome.rejection);
+    return { ...s, status: 'rejected', childCode: null, rejection, receivedAt: now, registeredAt: null };
+  }
+  return {
+    ...s,
+    status: 'registered',
+    childCode: outcome.childCode,
+    rejection: null,
+    receivedAt: now,
+    registeredAt: now,
+  };
+}
+
 function toRejection(e: DomainError) {
   return { code: e.code, message: e.message, fieldErrors: [...e.fieldErrors] };
+}
+
+function settle<T>(fn: () => T): Settled<T> {
+  try {
+    return { ok: true, value: fn() };
+  } catch (error) {
+    return { ok: false, error };
+  }
 }
 
 function replay(earlier: StoredNotification, print: string): SubmitResult {

@@ -1,31 +1,129 @@
-import { DomainError } from '../errors';
-import type { Person, RegisterPort, StoredNotification } from '../ports';
+import { DomainError, isDomainError } from '../errors';
+import { formatHetu, signsForYear } from '../hetu/hetu';
+import type {
+  CodeSeriesKey,
+  CodeSeriesPosition,
+  Death,
+  Person,
+  RegisterPort,
+  StoredNotification,
+} from '../ports';
 import type { BirthNotification } from './birth';
-import { allocateChildCode } from './code-allocation';
+import { nextPosition, seriesId, seriesKey, seriesRun, seriesStart } from './code-allocation';
 import type { DeathNotification } from './death';
 
+export type RegisterOutcome = { childCode: string | null } | { rejection: DomainError };
+type Item = Pick<StoredNotification, 'content' | 'sandbox'>;
+interface ChildToCode {
+  index: number;
+  key: CodeSeriesKey;
+  sex: BirthNotification['child']['sex'];
+}
+
 /**
- * Applies a validated notification to the register. Throws DomainError for
- * rejections that depend on register state (contract §3); returns the child's
- * new code for a birth.
+ * Applies a batch of validated notifications to the register, in order, in
+ * the caller's transaction. Each gets the child's new code (births), null
+ * (deaths), or the rejection that the register's state calls for (contract
+ * §3). Every rule is decided here, on persons read in one go, before anything
+ * is written; the writes then go out as a few batch statements.
  */
 export async function applyToRegister(
   register: RegisterPort,
-  n: Pick<StoredNotification, 'content' | 'sandbox'>,
-): Promise<string | null> {
-  const content = n.content;
-  return content.kind === 'birth'
-    ? registerBirth(register, content, n.sandbox)
-    : registerDeath(register, content, n.sandbox).then(() => null);
+  items: readonly Item[],
+): Promise<RegisterOutcome[]> {
+  const codes = [...new Set(items.map(({ content: c }) => personOf(c)))];
+  const persons = new Map((await register.findPersons(codes)).map((p) => [p.personalIdentityCode, p]));
+  const outcomes: RegisterOutcome[] = new Array(items.length);
+  const children: ChildToCode[] = [];
+  const deaths: Death[] = [];
+
+  items.forEach(({ content, sandbox }, index) => {
+    try {
+      if (content.kind === 'birth') {
+        checkMother(visible(persons.get(personOf(content)), sandbox), content);
+        children.push({
+          index,
+          key: seriesKey(content.child.birthDate, content.child.sex, sandbox),
+          sex: content.child.sex,
+        });
+      } else {
+        const person = checkDeceased(visible(persons.get(personOf(content)), sandbox), content);
+        // Later notifications in the batch see this death.
+        persons.set(person.personalIdentityCode, {
+          ...person,
+          deathDate: content.death.date,
+          deathDateLatest: content.death.latestDate,
+        });
+        deaths.push({
+          personalIdentityCode: person.personalIdentityCode,
+          date: content.death.date,
+          latestDate: content.death.latestDate,
+        });
+        outcomes[index] = { childCode: null };
+      }
+    } catch (e) {
+      if (!isDomainError(e)) throw e;
+      outcomes[index] = { rejection: e };
+    }
+  });
+  if (children.length > 0) await assignCodes(register, children, outcomes);
+  if (deaths.length > 0) await register.markDeceased(deaths);
+  return outcomes;
 }
 
-async function registerBirth(
-  register: RegisterPort,
-  n: BirthNotification,
-  sandbox: boolean,
-): Promise<string> {
+function personOf(c: Item['content']): string {
+  return c.kind === 'birth' ? c.mother.personalIdentityCode : c.deceased.personalIdentityCode;
+}
+
+/**
+ * Takes each child's next series position in arrival order and claims the
+ * code in the register; a code somebody already holds (a loaded test person)
+ * is skipped for the next one. The series stay locked until commit.
+ */
+async function assignCodes(register: RegisterPort, children: ChildToCode[], outcomes: RegisterOutcome[]) {
+  const keys = [...new Map(children.map((c) => [seriesId(c.key), c.key])).values()].sort((a, b) =>
+    seriesId(a) < seriesId(b) ? -1 : 1,
+  );
+  const locked = await register.lockCodeSeries(keys.map((key) => ({ key, initial: seriesStart(key) })));
+  const at = new Map<string, CodeSeriesPosition>(
+    keys.map((k, i) => [seriesId(k), locked[i] ?? seriesStart(k)]),
+  );
+
+  let waiting = children;
+  while (waiting.length > 0) {
+    const candidates: { child: ChildToCode; code: string }[] = [];
+    for (const child of waiting) {
+      const id = seriesId(child.key);
+      const position = nextPosition(at.get(id) ?? seriesStart(child.key), seriesRun(child.key));
+      const sign = signsForYear(Number(child.key.birthDate.slice(0, 4)))[position.signIndex];
+      // A used-up series stays at the last code it handed out.
+      if (sign === undefined) outcomes[child.index] = { rejection: exhausted(child.key) };
+      else {
+        at.set(id, position);
+        candidates.push({ child, code: formatHetu(child.key.birthDate, sign, position.number) });
+      }
+    }
+    const claimed = await register.claimPersons(
+      candidates.map(({ child, code }) => ({
+        personalIdentityCode: code,
+        birthDate: child.key.birthDate,
+        sex: child.sex,
+        temporary: child.key.pool === 'temporary',
+      })),
+    );
+    waiting = [];
+    for (const { child, code } of candidates) {
+      if (claimed.has(code)) outcomes[child.index] = { childCode: code };
+      else waiting.push(child);
+    }
+  }
+  await register.saveCodeSeries(
+    keys.map((key) => ({ key, position: at.get(seriesId(key)) ?? seriesStart(key) })),
+  );
+}
+
+function checkMother(mother: Person | undefined, n: BirthNotification): void {
   const field = 'mother.personalIdentityCode';
-  const mother = visible(await register.findPerson(n.mother.personalIdentityCode), sandbox);
   if (!mother) throw personNotFound(field, 'mother');
   if (mother.deathDateLatest !== null && mother.deathDateLatest < n.child.birthDate) {
     throw new DomainError(
@@ -40,13 +138,10 @@ async function registerBirth(
       ],
     );
   }
-  // Allocating the code also puts the child in the register.
-  return allocateChildCode(register, n.child.birthDate, n.child.sex, sandbox);
 }
 
-async function registerDeath(register: RegisterPort, n: DeathNotification, sandbox: boolean): Promise<void> {
+function checkDeceased(person: Person | undefined, n: DeathNotification): Person {
   const field = 'deceased.personalIdentityCode';
-  const person = visible(await register.findPerson(n.deceased.personalIdentityCode), sandbox);
   if (!person) throw personNotFound(field, 'deceased');
   if (person.deathDate !== null) {
     throw new DomainError(
@@ -60,7 +155,7 @@ async function registerDeath(register: RegisterPort, n: DeathNotification, sandb
       { field: 'death.date', code: 'DEATH_BEFORE_BIRTH', message: "is before the person's date of birth" },
     ]);
   }
-  await register.markDeceased(person.personalIdentityCode, n.death.date, n.death.latestDate);
+  return person;
 }
 
 /** Sandbox clients see only temporary (900–999) test persons. */
@@ -72,4 +167,11 @@ function personNotFound(field: string, role: string): DomainError {
   return new DomainError('PERSON_NOT_FOUND', `The ${role} is not in the population register.`, [
     { field, code: 'PERSON_NOT_FOUND', message: 'no such person in the register' },
   ]);
+}
+
+function exhausted(key: CodeSeriesKey): DomainError {
+  return new DomainError(
+    'IDENTITY_CODES_EXHAUSTED',
+    `Every ${key.pool} personal identity code for this birth date and sex has been assigned; DVV must assign one by hand.`,
+  );
 }

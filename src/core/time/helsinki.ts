@@ -26,15 +26,25 @@ function localParts(instant: Date): Record<string, number> {
 
 /** The Helsinki calendar date of an instant, as YYYY-MM-DD. */
 export function helsinkiDate(instant: Date): string {
-  const p = localParts(instant);
-  return `${String(p.year).padStart(4, '0')}-${pad(p.month)}-${pad(p.day)}`;
+  return new Date(instant.getTime() + offsetMinutes(instant) * 60000).toISOString().slice(0, 10);
 }
+
+// Helsinki's offset changes only on whole hours (at DST transitions), so it is asked of Intl once per
+// hour and remembered: formatToParts was the slowest step of validating a notification.
+const offsetByHour = new Map<number, number>();
 
 /** Offset of Helsinki from UTC at the instant, in minutes (120 in winter, 180 in summer). */
 function offsetMinutes(instant: Date): number {
-  const p = localParts(instant);
-  const asUtc = Date.UTC(p.year ?? 0, (p.month ?? 1) - 1, p.day, p.hour, p.minute, p.second);
-  return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60000);
+  const hour = Math.floor(instant.getTime() / 3600000);
+  let offset = offsetByHour.get(hour);
+  if (offset === undefined) {
+    const p = localParts(instant);
+    const asUtc = Date.UTC(p.year ?? 0, (p.month ?? 1) - 1, p.day, p.hour, p.minute, p.second);
+    offset = Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60000);
+    if (offsetByHour.size > 100_000) offsetByHour.clear();
+    offsetByHour.set(hour, offset);
+  }
+  return offset;
 }
 
 /** The instant at which the Helsinki wall clock shows the given date and time. */
@@ -69,8 +79,4 @@ export function daysInMonth(year: number, month: number): number {
 /** Days from `from` to `to` (both YYYY-MM-DD), negative when `to` is earlier. */
 export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86400000);
-}
-
-function pad(n: number | undefined): string {
-  return String(n ?? 0).padStart(2, '0');
 }

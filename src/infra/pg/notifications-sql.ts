@@ -1,10 +1,11 @@
 import type { NewNotification, NotificationWriter, Rejection, StoredNotification } from '../../core/ports';
 import type { Queryable, Row } from './database';
+import { WriteBehind } from './write-behind';
 
 const COLUMNS = `client_id, notification_id, kind, channel, fingerprint, sandbox, content, status,
   child_code, rejection, received_at, registered_at, updated_at`;
 
-export function notificationQueries(q: Queryable): NotificationWriter {
+export function notificationQueries(q: Queryable | WriteBehind): NotificationWriter {
   return {
     async find(clientId, notificationId) {
       const rows = await q.query(
@@ -14,30 +15,42 @@ export function notificationQueries(q: Queryable): NotificationWriter {
       return rows[0] ? toNotification(rows[0]) : undefined;
     },
 
-    async insert(n: NewNotification) {
-      // ON CONFLICT waits for a concurrent inserter of the same key to finish, then skips.
-      const rows = await q.query(
+    async insertMany(rows: readonly NewNotification[]) {
+      if (rows.length === 0) return [];
+      // Sorted by key, so two batches that share ids lock them in the same order and cannot deadlock.
+      const sorted = [...rows].sort(compareKeys);
+      // The batch travels as one JSON document: one native JSON.stringify instead of escaping a dozen
+      // array literals, and the rows need not come back: they are known here already.
+      const doc = sorted.map((n) => ({
+        client_id: n.clientId,
+        notification_id: n.notificationId,
+        kind: n.kind,
+        channel: n.channel,
+        fingerprint: n.fingerprint,
+        sandbox: n.sandbox,
+        content: n.content,
+        status: n.status,
+        child_code: n.childCode,
+        rejection: n.rejection,
+        received_at: n.receivedAt.toISOString(),
+        registered_at: n.registeredAt?.toISOString() ?? null,
+      }));
+      // ON CONFLICT waits for a concurrent inserter of the same key to finish, then skips the row.
+      const run = q instanceof WriteBehind ? q.queryCarrying.bind(q) : q.query.bind(q);
+      const inserted = await run<{ client_id: string; notification_id: string }>(
         `INSERT INTO notifications (client_id, notification_id, kind, channel, fingerprint, sandbox, content,
            status, child_code, rejection, received_at, registered_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10::jsonb, $11, $12, $11)
+         SELECT v.*, v.received_at FROM jsonb_to_recordset($1::jsonb) AS v(client_id text, notification_id text,
+           kind text, channel text, fingerprint text, sandbox boolean, content jsonb, status text, child_code text,
+           rejection jsonb, received_at timestamptz, registered_at timestamptz)
          ON CONFLICT ON CONSTRAINT notifications_pkey DO NOTHING
-         RETURNING ${COLUMNS}`,
-        [
-          n.clientId,
-          n.notificationId,
-          n.kind,
-          n.channel,
-          n.fingerprint,
-          n.sandbox,
-          JSON.stringify(n.content),
-          n.status,
-          n.childCode,
-          n.rejection ? JSON.stringify(n.rejection) : null,
-          n.receivedAt,
-          n.registeredAt,
-        ],
+         RETURNING client_id, notification_id`,
+        [JSON.stringify(doc)],
       );
-      return rows[0] ? toNotification(rows[0]) : undefined;
+      const done = new Set(inserted.map((r) => `${r.client_id}\n${r.notification_id}`));
+      return sorted
+        .filter((n) => done.has(`${n.clientId}\n${n.notificationId}`))
+        .map((n) => ({ ...n, updatedAt: n.receivedAt }));
     },
 
     async markRegistered(clientId, notificationId, childCode, at) {
@@ -65,6 +78,11 @@ export function notificationQueries(q: Queryable): NotificationWriter {
       return rows.map(toNotification);
     },
   };
+}
+
+function compareKeys(a: NewNotification, b: NewNotification): number {
+  if (a.clientId !== b.clientId) return a.clientId < b.clientId ? -1 : 1;
+  return a.notificationId < b.notificationId ? -1 : a.notificationId > b.notificationId ? 1 : 0;
 }
 
 function toNotification(r: Row): StoredNotification {

@@ -1,47 +1,96 @@
-import type { Person, PersonLoad, RegisterPort } from '../../core/ports';
+import type { CodeSeriesKey, Person, PersonLoad, RegisterPort } from '../../core/ports';
 import type { Queryable, Row } from './database';
+import { WriteBehind } from './write-behind';
 
-export function registerQueries(q: Queryable): RegisterPort {
+const seriesColumns = (series: readonly { key: CodeSeriesKey }[]) => [
+  series.map((s) => s.key.birthDate),
+  series.map((s) => s.key.pool),
+  series.map((s) => s.key.parity),
+];
+
+export function registerQueries(q: Queryable | WriteBehind): RegisterPort {
+  // Writes nothing waits for: held back and sent with the batch's notification insert when possible.
+  const later = async (sql: string, params: unknown[]) => {
+    if (q instanceof WriteBehind) q.defer(sql, params);
+    else await q.query(sql, params);
+  };
   return {
-    async findPerson(code) {
+    async findPersons(codes) {
+      if (codes.length === 0) return [];
       const rows = await q.query(
         `SELECT personal_identity_code, birth_date, sex, temporary, death_date, death_date_latest
-         FROM persons WHERE personal_identity_code = $1`,
-        [code],
+         FROM persons WHERE personal_identity_code = ANY($1::text[])`,
+        [codes],
       );
-      return rows[0] ? toPerson(rows[0]) : undefined;
+      return rows.map(toPerson);
     },
 
-    async claimPerson(p) {
-      const rows = await q.query(
-        `INSERT INTO persons (personal_identity_code, birth_date, sex, temporary) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (personal_identity_code) DO NOTHING RETURNING personal_identity_code`,
-        [p.personalIdentityCode, p.birthDate, p.sex, p.temporary],
+    async claimPersons(persons) {
+      if (persons.length === 0) return new Set();
+      const rows = await q.query<{ code: string }>(
+        `INSERT INTO persons (personal_identity_code, birth_date, sex, temporary)
+         SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::boolean[])
+         ON CONFLICT (personal_identity_code) DO NOTHING RETURNING personal_identity_code AS code`,
+        [
+          persons.map((p) => p.personalIdentityCode),
+          persons.map((p) => p.birthDate),
+          persons.map((p) => p.sex),
+          persons.map((p) => p.temporary),
+        ],
       );
-      return rows.length === 1;
+      return new Set(rows.map((r) => r.code));
     },
 
-    async markDeceased(code, date, latestDate) {
-      await q.query(
-        'UPDATE persons SET death_date = $2, death_date_latest = $3 WHERE personal_identity_code = $1',
-        [code, date, latestDate],
+    async markDeceased(deaths) {
+      // Sorted, so concurrent batches lock the same persons in the same order.
+      const sorted = [...deaths].sort((a, b) => (a.personalIdentityCode < b.personalIdentityCode ? -1 : 1));
+      await later(
+        `UPDATE persons p SET death_date = v.date, death_date_latest = v.latest
+         FROM unnest($1::text[], $2::text[], $3::date[]) AS v(code, date, latest)
+         WHERE p.personal_identity_code = v.code`,
+        [
+          sorted.map((d) => d.personalIdentityCode),
+          sorted.map((d) => d.date),
+          sorted.map((d) => d.latestDate),
+        ],
       );
     },
 
-    async advanceCodeSeries(key, run) {
-      // One statement: create the series at its first position, or move it on (to the next sign when
-      // the run is used up). The row lock it takes is held until commit.
-      const rows = await q.query<{ sign_index: number; last_number: number }>(
-        `INSERT INTO code_series AS s (birth_date, pool, parity, sign_index, last_number) VALUES ($1, $2, $3, 0, $4)
-         ON CONFLICT (birth_date, pool, parity) DO UPDATE SET
-           sign_index = CASE WHEN s.last_number + 2 > $5 THEN s.sign_index + 1 ELSE s.sign_index END,
-           last_number = CASE WHEN s.last_number + 2 > $5 THEN $4 ELSE s.last_number + 2 END
-         RETURNING sign_index, last_number`,
-        [key.birthDate, key.pool, key.parity, run.first, run.last],
+    async lockCodeSeries(series) {
+      // The no-op update takes the row lock and returns the current position; rows are taken in the
+      // order given (the core sorts them), so batches on several instances cannot deadlock here.
+      const rows = await q.query<Row>(
+        `INSERT INTO code_series AS s (birth_date, pool, parity, sign_index, last_number)
+         SELECT v.birth_date, v.pool, v.parity, v.sign_index, v.last_number
+         FROM unnest($1::date[], $2::text[], $3::smallint[], $4::smallint[], $5::smallint[]) WITH ORDINALITY
+           AS v(birth_date, pool, parity, sign_index, last_number, ord) ORDER BY v.ord
+         ON CONFLICT (birth_date, pool, parity) DO UPDATE SET sign_index = s.sign_index
+         RETURNING birth_date, pool, parity, sign_index, last_number`,
+        [
+          ...seriesColumns(series),
+          series.map((s) => s.initial.signIndex),
+          series.map((s) => s.initial.number),
+        ],
       );
-      const row = rows[0];
-      if (!row) throw new Error('code series upsert returned no row');
-      return { signIndex: row.sign_index, number: row.last_number };
+      const byKey = new Map(rows.map((r) => [`${r.birth_date}/${r.pool}/${r.parity}`, r]));
+      return series.map(({ key, initial }) => {
+        const r = byKey.get(`${key.birthDate}/${key.pool}/${key.parity}`);
+        return r ? { signIndex: Number(r.sign_index), number: Number(r.last_number) } : initial;
+      });
+    },
+
+    async saveCodeSeries(series) {
+      await later(
+        `UPDATE code_series s SET sign_index = v.sign_index, last_number = v.last_number
+         FROM unnest($1::date[], $2::text[], $3::smallint[], $4::smallint[], $5::smallint[])
+           AS v(birth_date, pool, parity, sign_index, last_number)
+         WHERE s.birth_date = v.birth_date AND s.pool = v.pool AND s.parity = v.parity`,
+        [
+          ...seriesColumns(series),
+          series.map((s) => s.position.signIndex),
+          series.map((s) => s.position.number),
+        ],
+      );
     },
   };
 }

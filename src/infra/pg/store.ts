@@ -6,6 +6,7 @@ import type { Database } from './database';
 import { notificationQueries } from './notifications-sql';
 import { registerQueries, upsertPersons } from './persons-sql';
 import { isRetryable } from './sqlstate';
+import { WriteBehind } from './write-behind';
 
 const MAX_ATTEMPTS = 3;
 let savepoints = 0;
@@ -16,28 +17,34 @@ export function createStore(db: Database, opts: { clock: Clock; clientCacheMs: n
     notifications: notificationQueries(db),
     clients: cachedClients(clientQueries(db), opts.clock, opts.clientCacheMs),
     loadPersons: (persons) => db.transaction((tx) => upsertPersons(tx, persons)),
+    isTransient: isRetryable,
     async transaction(fn) {
       // A deadlock or serialization failure undoes the whole transaction, so it is safe to run again.
       for (let attempt = 1; ; attempt++) {
         try {
-          return await db.transaction((q) => {
+          return await db.transaction(async (raw) => {
+            const q = new WriteBehind(raw);
             const tx: Transaction = {
               notifications: notificationQueries(q),
               register: registerQueries(q),
               async attempt(inner) {
                 const name = `sp_${++savepoints}`;
                 await q.query(`SAVEPOINT ${name}`);
+                const mark = q.mark();
                 try {
                   const result = await inner();
                   await q.query(`RELEASE SAVEPOINT ${name}`);
                   return result;
                 } catch (err) {
-                  await q.query(`ROLLBACK TO SAVEPOINT ${name}`);
+                  q.discardTo(mark);
+                  await raw.query(`ROLLBACK TO SAVEPOINT ${name}`);
                   throw err;
                 }
               },
             };
-            return fn(tx);
+            const result = await fn(tx);
+            await q.flush();
+            return result;
           });
         } catch (err) {
           if (attempt >= MAX_ATTEMPTS || !isRetryable(err)) throw err;

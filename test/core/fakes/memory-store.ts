@@ -23,6 +23,37 @@ interface State {
   series: Map<string, CodeSeriesPosition>;
 }
 
+/** The statements a transaction can send, by the port method that sends them. */
+export type Operation = keyof RegisterPort | keyof NotificationWriter;
+
+/** The writes the SQL store holds back and sends later (src/infra/pg/write-behind.ts). */
+const HELD_BACK = ['markDeceased', 'saveCodeSeries'] as const;
+type HeldBack = (typeof HELD_BACK)[number];
+
+/**
+ * One statement (one round trip) sent inside a transaction: which, and how
+ * many items it carried (codes, persons, deaths, series or rows; 1 for a
+ * single-row statement; the limit for claimPending); for an insertMany, the
+ * held-back writes it carried along as CTEs.
+ */
+export interface Statement {
+  op: Operation;
+  rows: number;
+  carrying?: { op: HeldBack; rows: number }[];
+}
+
+/** Like store.ts: a transaction that fails transiently is run again, up to this many times in all. */
+export const MAX_ATTEMPTS = 3;
+
+const SQLSTATE = { serializationFailure: '40001', deadlockDetected: '40P01', cardinalityViolation: '21000' };
+
+/** An error as the pg driver raises it: a message and a SQLSTATE `code`. */
+export function pgError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+export const deadlock = () => pgError(SQLSTATE.deadlockDetected, 'deadlock detected');
+
 export function seriesKey(key: CodeSeriesKey): string {
   return `${key.birthDate}|${key.pool}|${key.parity}`;
 }
@@ -43,9 +74,18 @@ function jsonb<T>(value: T): T {
  *   works on its own copy of the state, which replaces the committed state
  *   only when its function returns, so a transaction that throws leaves
  *   nothing behind and reads outside a transaction see only committed data;
+ * - a transaction that fails transiently (deadlock, serialization failure:
+ *   `isTransient`) is run again from the start, like store.ts does;
  * - `attempt` is a savepoint: writes made inside it are undone when it throws;
  * - a failed statement (see `failNext`) aborts the transaction as PostgreSQL
- *   does: every later statement fails until a savepoint is rolled back to;
+ *   does: every later statement fails until a savepoint is rolled back to,
+ *   and the transaction cannot commit;
+ * - write-behind, as store.ts: markDeceased and saveCodeSeries send nothing
+ *   when called; they are held back until the next statement (sent first,
+ *   each on its own), the next insertMany (carried inside it: if one fails,
+ *   the insert fails), a savepoint's release, or the commit. That is where
+ *   their failures surface; a savepoint rolled back to drops those held in it;
+ * - a batch method given an empty list sends nothing, as the SQL adapters do;
  * - readers get copies, so callers cannot change stored state behind its back.
  */
 export class MemoryStore implements Store {
@@ -54,12 +94,14 @@ export class MemoryStore implements Store {
   private readonly clientMap = new Map<string, Client>();
   private queue: Promise<unknown> = Promise.resolve();
 
-  /** One-shot failures of register operations, to simulate the register failing mid-way. */
-  private readonly faults = new Map<keyof RegisterPort, Error>();
+  /** Armed failures of statements, to simulate the database or register failing mid-way. */
+  private readonly faults = new Map<Operation, { error: Error; times: number }>();
 
-  /** How many transactions committed / rolled back; lets tests see what happened. */
+  /** How many transactions (attempts) committed / rolled back; lets tests see what happened. */
   commits = 0;
   rollbacks = 0;
+  /** Every statement sent inside a transaction, committed or not, in order (savepoints aside). */
+  readonly statements: Statement[] = [];
 
   readonly notifications: NotificationRepository = {
     find: async (clientId, notificationId) => findNotification(this.state, clientId, notificationId),
@@ -126,25 +168,43 @@ export class MemoryStore implements Store {
     });
   }
 
-  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    return this.exclusive(async () => {
-      const tx = new MemoryTransaction(structuredClone(this.state), this.faults);
+  /** SQLSTATE 40001 and 40P01, as isRetryable in src/infra/pg/sqlstate.ts. */
+  isTransient(err: unknown): boolean {
+    const code = (err as { code?: unknown } | null)?.code;
+    return code === SQLSTATE.serializationFailure || code === SQLSTATE.deadlockDetected;
+  }
+
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
       try {
-        const result = await fn(tx);
-        // COMMIT: PostgreSQL rolls back, instead, a transaction in which a statement failed.
-        if (tx.failed) {
-          throw new Error('the transaction was committed after a failed statement', { cause: tx.failed });
-        }
-        this.state = tx.state;
-        this.commits += 1;
-        return result;
-      } catch (e) {
-        this.rollbacks += 1;
-        throw e;
-      } finally {
-        tx.closed = true;
+        return await this.exclusive(() => this.once(fn));
+      } catch (err) {
+        if (attempt >= MAX_ATTEMPTS || !this.isTransient(err)) throw err;
       }
-    });
+    }
+  }
+
+  private async once<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    const tx = new MemoryTransaction(structuredClone(this.state), (op, rows, carrying) =>
+      this.statement(op, rows, carrying),
+    );
+    try {
+      const result = await fn(tx);
+      // The held-back writes go out before COMMIT.
+      tx.flush();
+      // COMMIT: PostgreSQL rolls back, instead, a transaction in which a statement failed.
+      if (tx.failed) {
+        throw new Error('the transaction was committed after a failed statement', { cause: tx.failed });
+      }
+      this.state = tx.state;
+      this.commits += 1;
+      return result;
+    } catch (e) {
+      this.rollbacks += 1;
+      throw e;
+    } finally {
+      tx.closed = true;
+    }
   }
 
   // ---- test helpers (not part of Store) ----
@@ -154,9 +214,13 @@ export class MemoryStore implements Store {
     this.clientMap.set(client.id, structuredClone(client));
   }
 
-  /** The next call of `operation` inside a transaction fails with `error` (once), aborting the transaction. */
-  failNext(operation: keyof RegisterPort, error: Error): void {
-    this.faults.set(operation, error);
+  /**
+   * The next `times` statements of `operation` inside a transaction fail with
+   * `error`, each aborting its transaction. An empty batch sends no statement
+   * and so does not fail; a held-back write fails where it is finally sent.
+   */
+  failNext(operation: Operation, error: Error, times = 1): void {
+    this.faults.set(operation, { error, times });
   }
 
   /** Puts a code series at the given position, as if earlier births had used it. */
@@ -183,6 +247,18 @@ export class MemoryStore implements Store {
     return [...this.state.notifications.values()].map((n) => structuredClone(n));
   }
 
+  /** Logs a statement, and throws the first fault armed for it or for a write it carries, if any. */
+  private statement(op: Operation, rows: number, carrying?: { op: HeldBack; rows: number }[]): void {
+    this.statements.push(carrying ? { op, rows, carrying } : { op, rows });
+    for (const part of [...(carrying ?? []).map((c) => c.op), op]) {
+      const fault = this.faults.get(part);
+      if (!fault) continue;
+      fault.times -= 1;
+      if (fault.times <= 0) this.faults.delete(part);
+      throw fault.error;
+    }
+  }
+
   /** Runs `fn` when every earlier transaction has ended. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const result = this.queue.then(fn, fn);
@@ -196,15 +272,28 @@ function findNotification(state: State, clientId: string, notificationId: string
   return n && structuredClone(n);
 }
 
-/** One open transaction: its own copy of the state, savepoints and PostgreSQL's aborted state. */
+function compareKeys(a: NewNotification, b: NewNotification): number {
+  if (a.clientId !== b.clientId) return a.clientId < b.clientId ? -1 : 1;
+  return a.notificationId < b.notificationId ? -1 : a.notificationId > b.notificationId ? 1 : 0;
+}
+
+/** A write held back, with what it does once sent. */
+interface HeldWrite {
+  op: HeldBack;
+  rows: number;
+  apply: () => void;
+}
+
+/** One open transaction: its own copy of the state, savepoints, held-back writes and PostgreSQL's aborted state. */
 class MemoryTransaction implements Transaction {
   closed = false;
   /** The statement that failed; the transaction accepts no other until a savepoint is rolled back to. */
   failed: Error | undefined;
+  private held: HeldWrite[] = [];
 
   constructor(
     public state: State,
-    private readonly faults: Map<keyof RegisterPort, Error>,
+    private readonly send: (op: Operation, rows: number, carrying?: { op: HeldBack; rows: number }[]) => void,
   ) {}
 
   /** Throws like PostgreSQL when the transaction has ended or a statement in it has failed. */
@@ -215,48 +304,82 @@ class MemoryTransaction implements Transaction {
     }
   }
 
-  /** A statement: fails when a fault is armed for it, which aborts the transaction. */
-  private statement(operation?: keyof RegisterPort): void {
-    this.check();
-    const error = operation && this.faults.get(operation);
-    if (error) {
-      this.faults.delete(operation);
-      this.failed = error;
-      throw error;
+  /** Sends the held-back writes, each as its own statement (WriteBehind.flush). */
+  flush(): void {
+    for (let w = this.held.shift(); w; w = this.held.shift()) {
+      this.sendOne(w.op, w.rows);
+      w.apply();
     }
+  }
+
+  /** A statement: the held-back writes go first; a failure of either aborts the transaction. */
+  private statement(op: Operation, rows: number, error?: Error): void {
+    this.flush();
+    this.sendOne(op, rows, error);
+  }
+
+  private sendOne(op: Operation, rows: number, error?: Error, carrying?: HeldWrite[]): void {
+    this.check();
+    try {
+      this.send(
+        op,
+        rows,
+        carrying?.map((c) => ({ op: c.op, rows: c.rows })),
+      );
+      if (error) throw error;
+    } catch (e) {
+      this.failed = e as Error;
+      throw e;
+    }
+  }
+
+  /** Holds a write back (WriteBehind.defer): nothing is sent, so nothing can fail yet. */
+  private holdBack(op: HeldBack, rows: number, apply: () => void): void {
+    if (this.closed) throw new Error('the transaction has already ended');
+    this.held.push({ op, rows, apply });
   }
 
   readonly notifications: NotificationWriter = {
     find: async (clientId, notificationId) => {
-      this.statement();
+      this.statement('find', 1);
       return findNotification(this.state, clientId, notificationId);
     },
-    // INSERT … ON CONFLICT DO NOTHING RETURNING: updated_at is received_at.
-    insert: async (n: NewNotification) => {
-      this.statement();
-      const key = notificationKey(n.clientId, n.notificationId);
-      if (this.state.notifications.has(key)) return undefined;
-      const row: StoredNotification = {
-        clientId: n.clientId,
-        notificationId: n.notificationId,
-        kind: n.kind,
-        channel: n.channel,
-        fingerprint: n.fingerprint,
-        sandbox: n.sandbox,
-        content: jsonb(n.content),
-        status: n.status,
-        childCode: n.childCode,
-        rejection: n.rejection && jsonb(n.rejection),
-        receivedAt: new Date(n.receivedAt),
-        registeredAt: n.registeredAt && new Date(n.registeredAt),
-        updatedAt: new Date(n.receivedAt),
-      };
-      this.state.notifications.set(key, row);
-      return structuredClone(row);
+    // INSERT … SELECT (sorted by key) … ON CONFLICT DO NOTHING RETURNING: a taken key is skipped, and so is
+    // a key given twice (its first row goes in); updated_at is received_at; rows come back in insert order.
+    // The held-back writes ride along as CTEs (WriteBehind.queryCarrying): one statement, failing as one.
+    insertMany: async (rows: readonly NewNotification[]) => {
+      if (rows.length === 0) return [];
+      const carried = this.held;
+      this.held = [];
+      this.sendOne('insertMany', rows.length, undefined, carried);
+      for (const w of carried) w.apply();
+      const inserted: StoredNotification[] = [];
+      for (const n of [...rows].sort(compareKeys)) {
+        const key = notificationKey(n.clientId, n.notificationId);
+        if (this.state.notifications.has(key)) continue;
+        const row: StoredNotification = {
+          clientId: n.clientId,
+          notificationId: n.notificationId,
+          kind: n.kind,
+          channel: n.channel,
+          fingerprint: n.fingerprint,
+          sandbox: n.sandbox,
+          content: jsonb(n.content),
+          status: n.status,
+          childCode: n.childCode,
+          rejection: n.rejection && jsonb(n.rejection),
+          receivedAt: new Date(n.receivedAt),
+          registeredAt: n.registeredAt && new Date(n.registeredAt),
+          updatedAt: new Date(n.receivedAt),
+        };
+        this.state.notifications.set(key, row);
+        inserted.push(structuredClone(row));
+      }
+      return inserted;
     },
     // UPDATEs: no row, no change.
     markRegistered: async (clientId, notificationId, childCode, at) => {
-      this.statement();
+      this.statement('markRegistered', 1);
       const n = this.state.notifications.get(notificationKey(clientId, notificationId));
       if (!n) return;
       n.status = 'registered';
@@ -265,7 +388,7 @@ class MemoryTransaction implements Transaction {
       n.updatedAt = new Date(at);
     },
     markRejected: async (clientId, notificationId, rejection: Rejection, at) => {
-      this.statement();
+      this.statement('markRejected', 1);
       const n = this.state.notifications.get(notificationKey(clientId, notificationId));
       if (!n) return;
       n.status = 'rejected';
@@ -273,7 +396,7 @@ class MemoryTransaction implements Transaction {
       n.updatedAt = new Date(at);
     },
     claimPending: async (limit) => {
-      this.statement();
+      this.statement('claimPending', limit);
       return [...this.state.notifications.values()]
         .filter((n) => n.status === 'pending')
         .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime())
@@ -283,57 +406,103 @@ class MemoryTransaction implements Transaction {
   };
 
   readonly register: RegisterPort = {
-    findPerson: async (code) => {
-      this.statement('findPerson');
-      const p = this.state.persons.get(code);
-      return p && { ...p };
+    // WHERE code = ANY($1): each existing person once, in table order (not the order asked).
+    findPersons: async (codes) => {
+      if (codes.length === 0) return [];
+      this.statement('findPersons', codes.length);
+      const wanted = new Set(codes);
+      return [...this.state.persons.values()]
+        .filter((p) => wanted.has(p.personalIdentityCode))
+        .map((p) => ({ ...p }));
     },
-    // INSERT … ON CONFLICT DO NOTHING.
-    claimPerson: async (p) => {
-      this.statement('claimPerson');
-      if (this.state.persons.has(p.personalIdentityCode)) return false;
-      this.state.persons.set(p.personalIdentityCode, {
-        personalIdentityCode: p.personalIdentityCode,
-        birthDate: p.birthDate,
-        sex: p.sex,
-        temporary: p.temporary,
-        deathDate: null,
-        deathDateLatest: null,
+    // INSERT … ON CONFLICT DO NOTHING RETURNING: a taken code is skipped, and so is a code given twice.
+    claimPersons: async (persons) => {
+      if (persons.length === 0) return new Set<string>();
+      this.statement('claimPersons', persons.length);
+      const added = new Set<string>();
+      for (const p of persons) {
+        if (this.state.persons.has(p.personalIdentityCode)) continue;
+        this.state.persons.set(p.personalIdentityCode, {
+          personalIdentityCode: p.personalIdentityCode,
+          birthDate: p.birthDate,
+          sex: p.sex,
+          temporary: p.temporary,
+          deathDate: null,
+          deathDateLatest: null,
+        });
+        added.add(p.personalIdentityCode);
+      }
+      return added;
+    },
+    // UPDATE … FROM unnest(…): unknown codes change nothing. A code given twice gets one of its rows
+    // (PostgreSQL does not say which; the fake takes the first).
+    // Held back (write-behind).
+    markDeceased: async (deaths) => {
+      const copy = deaths.map((d) => ({ ...d }));
+      this.holdBack('markDeceased', copy.length, () => {
+        const done = new Set<string>();
+        for (const d of copy) {
+          const p = this.state.persons.get(d.personalIdentityCode);
+          if (!p || done.has(d.personalIdentityCode)) continue;
+          done.add(d.personalIdentityCode);
+          p.deathDate = d.date;
+          p.deathDateLatest = d.latestDate;
+        }
       });
-      return true;
     },
-    markDeceased: async (code, date, latestDate) => {
-      this.statement('markDeceased');
-      const p = this.state.persons.get(code);
-      if (!p) return;
-      p.deathDate = date;
-      p.deathDateLatest = latestDate;
+    // INSERT … ON CONFLICT DO UPDATE (a no-op) RETURNING: a missing series is created at `initial`, a known
+    // one keeps and returns its position. A series named twice fails the statement, as in PostgreSQL.
+    lockCodeSeries: async (series) => {
+      const ids = series.map((s) => seriesKey(s.key));
+      const twice = ids.length !== new Set(ids).size;
+      this.statement(
+        'lockCodeSeries',
+        series.length,
+        twice
+          ? pgError(
+              SQLSTATE.cardinalityViolation,
+              'ON CONFLICT DO UPDATE command cannot affect row a second time',
+            )
+          : undefined,
+      );
+      return series.map(({ key, initial }) => {
+        const k = seriesKey(key);
+        const found = this.state.series.get(k);
+        if (found) return { ...found };
+        this.state.series.set(k, { signIndex: initial.signIndex, number: initial.number });
+        return { signIndex: initial.signIndex, number: initial.number };
+      });
     },
-    // The upsert of persons-sql.ts: a new series starts at its first position, a known one moves on.
-    advanceCodeSeries: async (key, run) => {
-      this.statement('advanceCodeSeries');
-      const k = seriesKey(key);
-      const s = this.state.series.get(k);
-      const next: CodeSeriesPosition = !s
-        ? { signIndex: 0, number: run.first }
-        : s.number + 2 > run.last
-          ? { signIndex: s.signIndex + 1, number: run.first }
-          : { signIndex: s.signIndex, number: s.number + 2 };
-      this.state.series.set(k, next);
-      return { ...next };
+    // UPDATE … FROM unnest(…), held back (write-behind): only existing series move; a series given twice
+    // gets one of its rows (the first).
+    saveCodeSeries: async (series) => {
+      const copy = series.map(({ key, position }) => ({ k: seriesKey(key), position: { ...position } }));
+      this.holdBack('saveCodeSeries', copy.length, () => {
+        const done = new Set<string>();
+        for (const { k, position } of copy) {
+          if (!this.state.series.has(k) || done.has(k)) continue;
+          done.add(k);
+          this.state.series.set(k, position);
+        }
+      });
     },
   };
 
   // SAVEPOINT; RELEASE SAVEPOINT, or ROLLBACK TO SAVEPOINT when `fn` throws (or left a failed statement).
+  // Both SAVEPOINT and RELEASE send the held-back writes first; a rollback drops those held since SAVEPOINT.
   async attempt<T>(fn: () => Promise<T>): Promise<T> {
+    this.flush();
     this.check();
     const savepoint = structuredClone(this.state);
+    const mark = this.held.length;
     try {
       const result = await fn();
+      this.flush();
       this.check();
       return result;
     } catch (e) {
       if (this.closed) throw e;
+      this.held.length = Math.min(mark, this.held.length);
       this.state = savepoint;
       this.failed = undefined;
       throw e;

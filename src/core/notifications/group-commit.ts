@@ -1,0 +1,63 @@
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/**
+ * Group commit: work submitted while a batch is running waits and goes into
+ * the next batch together, so under load many notifications share one
+ * transaction (one commit, a few statements), while a lone request starts at
+ * once and waits for nothing. Each submitter gets its own item's result.
+ */
+export class GroupCommit<I, O> {
+  private readonly queue: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
+  private running = 0;
+
+  constructor(
+    private readonly run: (items: I[]) => Promise<Settled<O>[]>,
+    private readonly limits: { maxBatch: number; maxConcurrent: number },
+  ) {}
+
+  submit(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /**
+   * Starts the next batch after the event loop has taken in what arrived in
+   * the same turn: an embedded database runs a whole transaction without
+   * yielding to I/O, so without this pause every batch would hold one item.
+   */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  private scheduled = false;
+
+  private pump(): void {
+    while (this.running < this.limits.maxConcurrent && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.limits.maxBatch);
+      this.running++;
+      this.run(batch.map((b) => b.item))
+        .then(
+          (results) =>
+            batch.forEach((b, i) => {
+              const r = results[i];
+              if (r?.ok) b.resolve(r.value);
+              else b.reject(r ? r.error : new Error('no result for a batch item'));
+            }),
+          (err) => {
+            for (const b of batch) b.reject(err);
+          },
+        )
+        .finally(() => {
+          this.running--;
+          this.schedule();
+        });
+    }
+  }
+}
