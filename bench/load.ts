@@ -4,11 +4,14 @@ import { BENCH_CLIENT_ID } from './target';
 
 export interface LoadSettings {
   connections: number;
+  /** Seconds per measured run. */
   durationSec: number;
+  /** Seconds of the single warm-up per target before the rounds. */
   warmupSec: number;
 }
 
-export interface LoadResult {
+/** One autocannon run against POST /v1/births. */
+export interface LoadRun {
   /** Mean of autocannon's per-second request counts. */
   requestsPerSec: number;
   p50Ms: number;
@@ -21,7 +24,6 @@ export interface LoadResult {
   errors: number;
   timeouts: number;
   durationSec: number;
-  warmup: { totalResponses: number; unexpected: Record<string, number>; errors: number };
 }
 
 const DAY_MS = 86_400_000;
@@ -56,17 +58,6 @@ export function birthBodies(mothers: readonly string[], now: Date, tag: string):
   };
 }
 
-async function fire(url: string, body: () => string, connections: number, durationSec: number) {
-  return autocannon({
-    url: `${url}/v1/births`,
-    connections,
-    duration: durationSec,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-road-client': BENCH_CLIENT_ID },
-    requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
-  });
-}
-
 function unexpectedStatuses(result: autocannon.Result): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [status, { count }] of Object.entries(result.statusCodeStats ?? {})) {
@@ -79,10 +70,21 @@ function responses(result: autocannon.Result): number {
   return Object.values(result.statusCodeStats ?? {}).reduce((sum, s) => sum + (s.count ?? 0), 0);
 }
 
-/** A warm-up that is not recorded, then the measured run, against POST /v1/births. */
-export async function runLoad(url: string, body: () => string, s: LoadSettings): Promise<LoadResult> {
-  const warm = await fire(url, body, s.connections, s.warmupSec);
-  const r = await fire(url, body, s.connections, s.durationSec);
+/** One run of `connections` connections for `durationSec` seconds against POST /v1/births. */
+export async function runLoad(
+  url: string,
+  body: () => string,
+  connections: number,
+  durationSec: number,
+): Promise<LoadRun> {
+  const r = await autocannon({
+    url: `${url}/v1/births`,
+    connections,
+    duration: durationSec,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-road-client': BENCH_CLIENT_ID },
+    requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
+  });
   return {
     requestsPerSec: r.requests.average,
     p50Ms: r.latency.p50,
@@ -93,16 +95,10 @@ export async function runLoad(url: string, body: () => string, s: LoadSettings):
     errors: r.errors,
     timeouts: r.timeouts,
     durationSec: r.duration,
-    warmup: { totalResponses: responses(warm), unexpected: unexpectedStatuses(warm), errors: warm.errors },
   };
 }
 
-/** True when anything but 201 came back, or a connection failed, in the warm-up or the run. */
-export function hasErrors(r: LoadResult): boolean {
-  return (
-    r.errors > 0 ||
-    r.warmup.errors > 0 ||
-    Object.keys(r.unexpected).length > 0 ||
-    Object.keys(r.warmup.unexpected).length > 0
-  );
+/** True when anything but 201 came back, or a connection failed. */
+export function runHasErrors(r: LoadRun): boolean {
+  return r.errors > 0 || Object.keys(r.unexpected).length > 0;
 }

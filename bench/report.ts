@@ -1,45 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LoadResult, LoadSettings } from './load';
-import type { TargetStats } from './target';
-
-export const TARGET_RATIO = 0.6;
-
-export interface Measured extends LoadResult {
-  stats: TargetStats;
-  /** SQL statements (BEGIN/COMMIT included) per stored row, warm-up included. */
-  statementsPerRequest: number;
-  /** CPU ms of the server process per stored row (with BENCH_INLINE=1 this includes the load generator). */
-  cpuMsPerRequest: number;
-  flagged: boolean;
-}
-
-export interface StoreResult {
-  store: 'pglite' | 'pg';
-  description: string;
-  gateway: Measured;
-  baseline: Measured;
-  /** Gateway requests/s divided by baseline requests/s. */
-  ratio: number;
-  targetMet: boolean;
-}
-
-export interface BenchResults {
-  benchmark: 'rest-births-vs-baseline';
-  date: string;
-  machine: {
-    cpus: number;
-    cpuModel: string;
-    node: string;
-    platform: string;
-    totalMemGiB: number;
-    /** 1-minute load average before and after the run: the machine may be shared. */
-    loadAverage: { start: number; end: number };
-  };
-  settings: LoadSettings & { mothers: number; birthDays: number; serverProcess: 'child' | 'inline' };
-  targetRatio: number;
-  stores: StoreResult[];
-}
+import type { BenchResults, Measured, StoreResult } from './measured';
 
 const ROOT = join(__dirname, '..');
 const RESULTS_DIR = join(__dirname, 'results');
@@ -64,35 +25,41 @@ const ms = (v: number) => `${v.toFixed(v < 10 ? 1 : 0)} ms`;
 const pct = (v: number) => `${(v * 100).toFixed(0)} %`;
 const storeName = (s: StoreResult['store']) => (s === 'pglite' ? 'PGlite (embedded)' : 'PostgreSQL');
 
+/** The per-round ratios in round order, e.g. "83 / 79 / 86 %". */
+export const roundRatiosText = (s: StoreResult) =>
+  `${s.roundRatios.map((v) => (v * 100).toFixed(0)).join(' / ')} %`;
+
 export function markdownTable(r: BenchResults): string {
   const rows = r.stores.map((s) => {
     const g = s.gateway;
     const b = s.baseline;
     const met = s.targetMet ? 'yes' : 'no';
     const flag = g.flagged || b.flagged ? ' ⚠ errors' : '';
-    return `| ${storeName(s.store)} | ≥ ${pct(r.targetRatio)} | ${n0(g.requestsPerSec)} | ${ms(g.p50Ms)} | ${ms(g.p99Ms)} | ${n0(b.requestsPerSec)} | ${ms(b.p50Ms)} | ${ms(b.p99Ms)} | ${pct(s.ratio)} | ${met}${flag} |`;
+    return `| ${storeName(s.store)} | ≥ ${pct(r.targetRatio)} | ${n0(g.requestsPerSec)} | ${ms(g.p50Ms)} | ${ms(g.p99Ms)} | ${n0(b.requestsPerSec)} | ${ms(b.p50Ms)} | ${ms(b.p99Ms)} | ${pct(s.ratio)} | ${roundRatiosText(s)} | ${met}${flag} |`;
   });
   return [
-    '| store | target | gateway req/s | p50 | p99 | baseline req/s | p50 | p99 | ratio | target met? |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|---|',
+    '| store | target | gateway req/s | p50 | p99 | baseline req/s | p50 | p99 | ratio (median) | per round | target met? |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|',
     ...rows,
   ].join('\n');
 }
 
-function detailLines(r: BenchResults): string[] {
-  return r.stores.flatMap((s) =>
-    (['gateway', 'baseline'] as const).map((t) => {
-      const m = s[t];
-      const bad = Object.entries({ ...m.warmup.unexpected, ...m.unexpected });
-      const errors = bad.length ? bad.map(([k, v]) => `${v}× ${k}`).join(', ') : 'none';
-      return `- ${storeName(s.store)}, ${t}: ${n0(m.totalResponses)} responses in ${m.durationSec.toFixed(0)} s, ${m.statementsPerRequest.toFixed(1)} SQL statements and ${m.cpuMsPerRequest.toFixed(1)} ms of server-process CPU per request, responses other than 201: ${errors}, connection errors: ${m.errors + m.warmup.errors}.`;
-    }),
+function detailLine(s: StoreResult, t: 'gateway' | 'baseline'): string {
+  const m: Measured = s[t];
+  const bad = Object.entries({ ...m.warmup.unexpected, ...m.unexpected });
+  const errors = bad.length ? bad.map(([k, v]) => `${v}× ${k}`).join(', ') : 'none';
+  return para(
+    `- ${storeName(s.store)}, ${t}: ${m.rounds.map((x) => n0(x.requestsPerSec)).join(' / ')} req/s in the rounds;`,
+    `${n0(m.totalResponses)} responses in ${m.durationSec.toFixed(0)} s measured, ${m.statementsPerRequest.toFixed(1)} SQL`,
+    `statements and ${m.cpuMsPerRequest.toFixed(1)} ms of server-process CPU per stored row over all rounds;`,
+    `responses other than 201: ${errors}, connection errors: ${m.errors + m.warmup.errors}.`,
   );
 }
 
 /** The BENCHMARKS.md section for this benchmark. */
 export function markdownSection(r: BenchResults, interpretation: string): string {
   const m = r.machine;
+  const st = r.settings;
   return [
     START,
     '## REST birth registrations vs. bare INSERT baseline',
@@ -100,30 +67,37 @@ export function markdownSection(r: BenchResults, interpretation: string): string
     para(
       `Measured ${r.date.slice(0, 10)} on ${m.cpus} cores (${m.cpuModel}), ${m.totalMemGiB} GiB, Node ${m.node},`,
       `${m.platform}; 1-minute load average ${m.loadAverage.start.toFixed(1)} before and`,
-      `${m.loadAverage.end.toFixed(1)} after the run.`,
+      `${m.loadAverage.end.toFixed(1)} after the run. Stores: ${r.stores.map((s) => s.description).join('; ')}.`,
     ),
     '',
     para(
       '**What is measured.** `POST /v1/births` on the real gateway (composed as `src/main.ts` does, silent',
       'logger, one production REST client, mothers with permanent codes loaded into the register), each request',
-      `a new notification whose birth date cycles over the last ${r.settings.birthDays} days, against a bare express 5`,
+      `a new notification whose birth date cycles over the last ${st.birthDays} days, against a bare express 5`,
       'app that parses the same JSON body and INSERTs it into one table inside a transaction',
-      '(BEGIN/INSERT/COMMIT) through the same `Database` adapters. Both run back to back on the same store;',
-      `every 201 counts, anything else is flagged. autocannon: ${r.settings.connections} connections,`,
-      `${r.settings.warmupSec} s warm-up (not recorded), then ${r.settings.durationSec} s measured. The server runs in`,
-      r.settings.serverProcess === 'child'
-        ? 'its own child process, the load generator in the parent.'
-        : 'the same process as the load generator (BENCH_INLINE=1).',
-      `Target: gateway throughput at least ${pct(r.targetRatio)} of the baseline's.`,
+      '(BEGIN/INSERT/COMMIT) through the same `Database` adapters. Every 201 counts, anything else is flagged.',
+      'Per store both servers are started once and kept running,',
+      st.serverProcess === 'child'
+        ? 'each in its own child process (the load generator runs in the parent);'
+        : "in the load generator's process (BENCH_INLINE=1);",
+      'on PGlite each has its own fresh data directory, on PostgreSQL they share one fresh database.',
+      `After one ${st.warmupSec} s warm-up each (not recorded), autocannon (${st.connections} connections) measures`,
+      `${st.rounds} rounds (\`BENCH_ROUNDS\`) of ${st.durationSec} s (\`BENCH_DURATION\`), alternating baseline,`,
+      'gateway, baseline, gateway, …, so a slow spell on this shared machine lands on both sides rather than',
+      'on one. The table gives, per target, the',
+      "median requests/s over the rounds and the median of the rounds' own p50 and p99 latencies (autocannon's",
+      'per-round figures, not a merged histogram); the ratio is the median of the per-round ratios',
+      '(gateway in round i ÷ baseline in round i), listed under "per round" in round order.',
+      `Target: gateway throughput at least ${pct(r.targetRatio)} of the baseline's, by the median ratio.`,
     ),
     '',
     markdownTable(r),
     '',
-    ...detailLines(r),
+    ...r.stores.flatMap((s) => [detailLine(s, 'gateway'), detailLine(s, 'baseline')]),
     '',
     interpretation.trim(),
     '',
-    `Raw numbers: \`bench/results/rest-births-${r.date.slice(0, 10)}.json\` (and \`bench/results/latest.json\`).`,
+    `Raw numbers, every round included: \`bench/results/rest-births-${r.date.slice(0, 10)}.json\` (and \`bench/results/latest.json\`).`,
     END,
   ].join('\n');
 }
@@ -133,8 +107,8 @@ const INTRO = `# Benchmarks
 Throughput and latency of the gateway, each measured next to a baseline run in the same session on the
 same machine, so the ratio means more than the absolute numbers (which depend on the machine).
 Run them with \`npm run bench\` (settings: \`BENCH_DURATION\` and \`BENCH_WARMUP\` in seconds,
-\`BENCH_CONNECTIONS\`; \`BENCH_PG_URL\` for another PostgreSQL server; \`BENCH_INLINE=1\` to run the server
-in the load generator's process).
+\`BENCH_ROUNDS\`, \`BENCH_CONNECTIONS\`; \`BENCH_PG_URL\` for another PostgreSQL server; \`BENCH_INLINE=1\`
+to run the servers in the load generator's process).
 Each section is regenerated by its benchmark; results are kept as JSON in \`bench/results/\`.
 These are benchmarks, not tests: nothing fails when a target is missed.
 `;

@@ -3,24 +3,27 @@ import os from 'node:os';
 import { motherCodes } from './gateway-server';
 import { interpretation } from './interpretation';
 import { launch } from './launch';
-import { BIRTH_DAYS, birthBodies, hasErrors, type LoadSettings, runLoad } from './load';
+import { BIRTH_DAYS, birthBodies, type LoadRun, type LoadSettings, runHasErrors, runLoad } from './load';
 import {
   type BenchResults,
-  type Measured,
-  markdownSection,
-  markdownTable,
+  type RoundRun,
   type StoreResult,
+  statsDelta,
+  storeResult,
+  summarize,
   TARGET_RATIO,
-  updateBenchmarksMd,
-  writeResults,
-} from './report';
+} from './measured';
+import { markdownSection, markdownTable, roundRatiosText, updateBenchmarksMd, writeResults } from './report';
 import { freshPglite, freshPostgres, type ProvisionedStore } from './stores';
-import type { TargetKind } from './target';
+import type { RunningTarget, TargetKind } from './target';
 
 /**
  * `npm run bench`: REST birth registrations per second on the embedded store
- * and on PostgreSQL, each next to a bare express + INSERT baseline measured
- * back to back in the same run. A benchmark, not a test: it never fails on numbers.
+ * and on PostgreSQL, each next to a bare express + INSERT baseline. Per store
+ * both servers are started once and kept running; after one warm-up each they
+ * are measured in BENCH_ROUNDS alternating rounds (baseline, gateway, baseline,
+ * gateway, …) and the medians are reported, so a burst of outside load skews
+ * one round rather than the result. A benchmark, not a test: it never fails on numbers.
  */
 const MOTHERS = 5000;
 
@@ -33,66 +36,93 @@ function envInt(name: string, fallback: number): number {
 }
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+const describe = (r: LoadRun) =>
+  `${r.requestsPerSec.toFixed(0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms` +
+  (runHasErrors(r) ? ', ERRORS (see results)' : '');
 
-async function measure(
-  target: TargetKind,
-  store: ProvisionedStore,
-  settings: LoadSettings,
-  inline: boolean,
-): Promise<Measured> {
-  const running = await launch({ target, store: store.spec, mothers: MOTHERS }, inline);
-  try {
-    const bodies = birthBodies(motherCodes(MOTHERS), new Date(), randomBytes(4).toString('hex'));
-    log(`${store.spec.kind} ${target}: ${settings.warmupSec} s warm-up + ${settings.durationSec} s measured`);
-    const load = await runLoad(running.url, bodies, settings);
-    const stats = await running.stats();
-    const measured = {
-      ...load,
-      stats,
-      statementsPerRequest: stats.stored > 0 ? stats.statements / stats.stored : 0,
-      cpuMsPerRequest: stats.stored > 0 ? stats.cpuMs / stats.stored : 0,
-      flagged: hasErrors(load),
-    };
-    log(
-      `${store.spec.kind} ${target}: ${load.requestsPerSec.toFixed(0)} req/s, p50 ${load.p50Ms} ms, ` +
-        `p99 ${load.p99Ms} ms, ${stats.stored} rows stored, ${measured.statementsPerRequest.toFixed(1)} statements ` +
-        `and ${measured.cpuMsPerRequest.toFixed(1)} ms server CPU per request${measured.flagged ? ', ERRORS (see results)' : ''}`,
-    );
-    return measured;
-  } finally {
-    await running.close();
-  }
+/** One running target with its own endless stream of unique notifications. */
+interface Driver {
+  target: TargetKind;
+  running: RunningTarget;
+  body: () => string;
+  warmup?: LoadRun;
+  rounds: RoundRun[];
 }
 
-async function benchStore(
-  kind: 'pglite' | 'pg',
-  settings: LoadSettings,
-  inline: boolean,
-): Promise<StoreResult> {
-  const store = kind === 'pglite' ? freshPglite() : await freshPostgres();
+/** A measured run, with the server's counters read (after it settled) just before and after. */
+async function measuredRun(d: Driver, s: LoadSettings): Promise<RoundRun> {
+  const before = await d.running.stats();
+  const load = await runLoad(d.running.url, d.body, s.connections, s.durationSec);
+  const stats = statsDelta(before, await d.running.stats());
+  return { ...load, stats };
+}
+
+/** Starts both targets at once (each in its own child process unless inline); closes either on failure. */
+async function launchBoth(stores: Record<TargetKind, ProvisionedStore>, inline: boolean): Promise<Driver[]> {
+  const kinds: TargetKind[] = ['baseline', 'gateway'];
+  const started = await Promise.allSettled(
+    kinds.map((target) => launch({ target, store: stores[target].spec, mothers: MOTHERS }, inline)),
+  );
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+    throw failed.reason;
+  }
+  const mothers = motherCodes(MOTHERS);
+  return started.map((r, i) => ({
+    target: kinds[i] as TargetKind,
+    running: (r as PromiseFulfilledResult<RunningTarget>).value,
+    body: birthBodies(mothers, new Date(), randomBytes(4).toString('hex')),
+    rounds: [],
+  }));
+}
+
+/** PGlite: a fresh data directory per target (one process per directory). PostgreSQL: one shared fresh database. */
+async function provision(kind: 'pglite' | 'pg'): Promise<Record<TargetKind, ProvisionedStore>> {
+  if (kind === 'pglite') return { baseline: freshPglite(), gateway: freshPglite() };
+  const shared = await freshPostgres();
+  return { baseline: shared, gateway: shared };
+}
+
+async function benchStore(kind: 'pglite' | 'pg', s: LoadSettings & { rounds: number }, inline: boolean) {
+  const stores = await provision(kind);
   try {
-    log(`store: ${store.description}`);
-    const baseline = await measure('baseline', store, settings, inline);
-    const gateway = await measure('gateway', store, settings, inline);
-    const ratio = baseline.requestsPerSec > 0 ? gateway.requestsPerSec / baseline.requestsPerSec : 0;
-    return {
-      store: kind,
-      description: store.description,
-      gateway,
-      baseline,
-      ratio,
-      targetMet: ratio >= TARGET_RATIO && !gateway.flagged,
-    };
+    log(`store: ${stores.gateway.description}`);
+    const drivers = await launchBoth(stores, inline);
+    try {
+      for (const d of drivers) {
+        d.warmup = await runLoad(d.running.url, d.body, s.connections, s.warmupSec);
+        log(`${kind} ${d.target}: ${s.warmupSec} s warm-up (not recorded): ${describe(d.warmup)}`);
+      }
+      for (let i = 1; i <= s.rounds; i++) {
+        for (const d of drivers) {
+          const run = await measuredRun(d, s);
+          d.rounds.push(run);
+          log(
+            `${kind} round ${i}/${s.rounds} ${d.target}: ${describe(run)}, ${run.stats.stored} rows stored`,
+          );
+        }
+      }
+      const [baseline, gateway] = drivers.map((d) => d.warmup && summarize(d.warmup, d.rounds));
+      if (!baseline || !gateway) throw new Error('both targets must have been measured');
+      const result: StoreResult = storeResult(kind, stores.gateway.description, baseline, gateway);
+      log(`${kind}: median ratio ${(result.ratio * 100).toFixed(0)} % (rounds: ${roundRatiosText(result)})`);
+      return result;
+    } finally {
+      await Promise.all(drivers.map((d) => d.running.close()));
+    }
   } finally {
-    await store.drop();
+    await stores.gateway.drop();
+    if (stores.baseline !== stores.gateway) await stores.baseline.drop();
   }
 }
 
 async function main(): Promise<void> {
-  const settings: LoadSettings = {
+  const settings = {
     connections: envInt('BENCH_CONNECTIONS', 10),
-    durationSec: envInt('BENCH_DURATION', 10),
-    warmupSec: envInt('BENCH_WARMUP', 2),
+    durationSec: envInt('BENCH_DURATION', 8),
+    warmupSec: envInt('BENCH_WARMUP', 3),
+    rounds: envInt('BENCH_ROUNDS', 3),
   };
   const inline = process.env.BENCH_INLINE === '1';
   const cpus = os.cpus();
@@ -124,6 +154,8 @@ async function main(): Promise<void> {
   const file = writeResults(results);
   updateBenchmarksMd(markdownSection(results, interpretation(results)));
   process.stdout.write(`\n${markdownTable(results)}\n\n`);
+  for (const s of results.stores)
+    process.stdout.write(`Per-round ratios, ${s.store}: ${roundRatiosText(s)}\n`);
   const flagged = results.stores.filter((s) => s.gateway.flagged || s.baseline.flagged);
   if (flagged.length > 0) {
     process.stdout.write(

@@ -46,7 +46,7 @@ export function freshPglite(): ProvisionedStore {
   const dataDir = mkdtempSync(join(tmpdir(), 'vtj-bench-pglite-'));
   return {
     spec: { kind: 'pglite', dataDir },
-    description: 'PGlite (embedded, WASM, in the server process), fresh temp data dir',
+    description: 'PGlite (embedded, WASM, in the server process), a fresh temp data dir per server',
     drop: async () => rmSync(dataDir, { recursive: true, force: true }),
   };
 }
@@ -60,7 +60,7 @@ export async function freshPostgres(): Promise<ProvisionedStore> {
   const host = new URL(server).host;
   return {
     spec: { kind: 'pg', url: withDatabase(server, name) },
-    description: `PostgreSQL ${row?.v ?? '?'} on ${host}, fresh database, pool of ${POOL_SIZE}`,
+    description: `PostgreSQL ${row?.v ?? '?'} on ${host}, one fresh database shared by both servers, pool of ${POOL_SIZE} each`,
     drop: async () => void (await adminQuery(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
   };
 }
