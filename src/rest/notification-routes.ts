@@ -3,10 +3,10 @@ import type { ClientService } from '../core/clients/client-service';
 import { DomainError, validationFailed } from '../core/errors';
 import type { Notification } from '../core/notifications/fingerprint';
 import { type NotificationService, rejectionError } from '../core/notifications/notification-service';
+import { identifyCaller } from '../http/identify';
 import { methodNotAllowed } from '../http/method-not-allowed';
 import type { Metrics } from '../http/metrics';
 import { requireJson } from '../http/require-json';
-import { peerFingerprint } from '../http/server';
 import { schemaValidator, structuralErrors } from './openapi-document';
 import { notificationResult } from './render';
 import { parseXRoadClientHeader } from './x-road-client';
@@ -37,7 +37,7 @@ export function notificationRoutes(deps: RestDeps): Router {
         'The X-Road-Client header must be INSTANCE/CLASS/MEMBER/SUBSYSTEM, each part percent-encoded.',
       );
     }
-    res.locals.identified = await identify(deps, req, id);
+    res.locals.identified = await identifyCaller(deps.clients, deps.tls, req, id, 'rest');
     next();
   });
 
@@ -77,12 +77,4 @@ export function notificationRoutes(deps: RestDeps): Router {
   router.all('/deaths', methodNotAllowed('POST'));
   router.all('/notifications/:notificationId', methodNotAllowed('GET'));
   return router;
-}
-
-/** With TLS on, the client certificate must be the client's own or a trusted security server's. */
-function identify(deps: RestDeps, req: Request, clientId: string | undefined) {
-  if (!deps.tls) return deps.clients.identify(clientId, 'rest');
-  const fingerprint = peerFingerprint(req) ?? 'none';
-  const trusted = deps.tls.trustedProxyFingerprints.includes(fingerprint);
-  return deps.clients.identify(clientId, 'rest', fingerprint, trusted);
 }

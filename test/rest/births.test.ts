@@ -152,3 +152,22 @@ describe('REST POST /v1/births', () => {
     ]);
   });
 });
+
+describe('REST POST /v1/births when a day’s codes are used up', () => {
+  it('answers IDENTITY_CODES_EXHAUSTED once every sign’s series for the day and sex is used up', async () => {
+    const h = await startHarness();
+    await seedStandard(h);
+    // The girls' series of 2026-11-20 stands at its very last code, F898.
+    await h.db.query(
+      "INSERT INTO code_series (birth_date, pool, parity, sign_index, last_number) VALUES ('2026-11-20', 'permanent', 0, 5, 898)",
+    );
+    const res = await asClient(h).births(birth()).expect(503);
+    assertMatchesOpenApi(res, '/v1/births', 'post');
+    assert.equal(res.body.code, 'IDENTITY_CODES_EXHAUSTED');
+    // Boys of the same day are unaffected.
+    const boy = await asClient(h)
+      .births(birth({ child: { birthDateTime: '2026-11-20T14:32:00+02:00', sex: 'male' } }, 'boy-1'))
+      .expect(201);
+    assert.match(boy.body.child.personalIdentityCode, /^201126A003.$/);
+  });
+});

@@ -83,6 +83,12 @@ export class NotificationService {
     });
   }
 
+  /** The validation `submit` starts with, alone: throws what would stop the notification before the register. */
+  validate(client: Pick<Client, 'sandbox'>, kind: Notification['kind'], input: unknown): Notification {
+    const ctx = { now: this.deps.clock.now(), sandbox: client.sandbox };
+    return kind === 'birth' ? validateBirth(input, ctx) : validateDeath(input, ctx);
+  }
+
   async status(client: Client, notificationId: string): Promise<StoredNotification> {
     const found = await this.deps.store.notifications.find(client.id, notificationId);
     if (!found) {
