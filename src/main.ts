@@ -12,7 +12,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const db = await openDatabase(config, logger);
   const gateway = buildGateway(config, { db, clock: systemClock, logger });
-  const seeded = config.seedDemo && (await seedSandboxDemo(gateway.clients, gateway.store));
+  const seeded =
+    config.seedDemo && (await seedSandboxDemo(gateway.clients, gateway.store, systemClock.now()));
 
   const server: Server = createServer(gateway.app, config.tls).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));

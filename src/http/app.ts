@@ -6,11 +6,14 @@ import type { NotificationService } from '../core/notifications/notification-ser
 import type { Logger, Store } from '../core/ports';
 import type { Database } from '../infra/pg/database';
 import { isMigrated } from '../infra/pg/migrate';
+import { legacySoap } from '../legacy-soap/legacy-soap';
 import { opsRoutes } from '../ops/ops-routes';
 import { notificationRoutes } from '../rest/notification-routes';
 import { openApiDocument } from '../rest/openapi-document';
 import { sendProblem } from '../rest/problem';
 import { REST_STATUS } from '../rest/problem-map';
+import { soapRoutes } from '../soap/soap-routes';
+import { soapV2 } from '../soap-v2/soap-v2';
 import type { Metrics } from './metrics';
 import { translateError } from './translate-error';
 
@@ -55,6 +58,8 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use('/v1', notificationRoutes(deps));
   app.use('/ops', opsRoutes(deps));
+  app.use(soapRoutes(soapV2, deps));
+  app.use(soapRoutes(legacySoap, deps));
 
   app.use((req: Request) => {
     throw new DomainError('NOT_FOUND', `There is no ${req.method} ${req.path} here; see /v1/openapi.json.`);

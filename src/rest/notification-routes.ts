@@ -9,6 +9,7 @@ import type { Metrics } from '../http/metrics';
 import { requireJson } from '../http/require-json';
 import { schemaValidator, structuralErrors } from './openapi-document';
 import { notificationResult } from './render';
+import { translateRoute } from './translate-route';
 import { parseXRoadClientHeader } from './x-road-client';
 
 export interface RestDeps {
@@ -73,6 +74,7 @@ export function notificationRoutes(deps: RestDeps): Router {
     );
     res.json(notificationResult(record));
   });
+  router.use(translateRoute(deps));
   router.all('/births', methodNotAllowed('POST'));
   router.all('/deaths', methodNotAllowed('POST'));
   router.all('/notifications/:notificationId', methodNotAllowed('GET'));

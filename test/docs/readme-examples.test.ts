@@ -34,7 +34,7 @@ describe('README examples run as printed against the sandbox demo', () => {
       clock: systemClock,
       logger: createLogger('silent'),
     });
-    assert.equal(await seedSandboxDemo(gateway.clients, gateway.store), true);
+    assert.equal(await seedSandboxDemo(gateway.clients, gateway.store, systemClock.now()), true);
     server = await listen(gateway.app);
   });
   after(() => server.close());

@@ -80,6 +80,10 @@ export class ClientService {
     return this.repo.list();
   }
 
+  find(id: string): Promise<Client | undefined> {
+    return this.repo.find(id);
+  }
+
   async get(id: string): Promise<Client> {
     const client = await this.repo.find(id);
     if (!client) throw new DomainError('CLIENT_NOT_FOUND', 'No client with this identifier is registered.');

@@ -17,7 +17,7 @@ export function checkPersonCodeAllowed(hetu: Hetu, field: string, ctx: Validatio
   if (hetu.temporary && !ctx.sandbox) {
     throw new DomainError(
       'TEMPORARY_CODE_NOT_ALLOWED',
-      `${field} is a temporary code (individual number 900–999); VTJ records only permanent codes`,
+      'A temporary personal identity code (individual number 900–999) was given; VTJ records only permanent codes.',
       [{ field, code: 'TEMPORARY_CODE_NOT_ALLOWED', message: 'temporary codes (900–999) are not accepted' }],
     );
   }
