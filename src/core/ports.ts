@@ -1,4 +1,4 @@
-import type { Channel, ChannelException, Client, ClientKind } from './clients/client';
+import type { Channel, ChannelException, Client } from './clients/client';
 import type { ErrorCode, FieldError } from './errors';
 import type { Sex } from './hetu/hetu';
 import type { Notification } from './notifications/fingerprint';
@@ -117,14 +117,11 @@ export interface PersonLoad {
   deathDate: string | null;
 }
 
-export interface ClientRecordInput {
-  id: string;
-  name: string;
-  organisation: string;
-  kind: ClientKind;
-  sandbox: boolean;
-  certificateFingerprints: string[];
-}
+/** A client's own fields, as an operator registers them. */
+export type ClientRecordInput = Pick<
+  Client,
+  'id' | 'name' | 'organisation' | 'kind' | 'sandbox' | 'certificateFingerprints'
+>;
 
 export interface ClientRepository {
   find(id: string): Promise<Client | undefined>;
