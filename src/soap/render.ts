@@ -40,6 +40,11 @@ function envelope(parts: EnvelopeParts, body: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<soap:Envelope xmlns:soap="${SOAP_ENV_NS}">${header}<soap:Body>${body}</soap:Body></soap:Envelope>`;
 }
 
+const OPERATION_OF = { birth: 'SyntymaIlmoitus', death: 'KuolemaIlmoitus' } as const satisfies Record<
+  StoredNotification['kind'],
+  Operation
+>;
+
 /** The response to a birth or death notification, or to a status query. */
 export function responseEnvelope(parts: EnvelopeParts, op: Operation, n: StoredNotification): string {
   const ns = `xmlns:ns="${xmlEscape(parts.namespace)}"`;
@@ -61,7 +66,10 @@ export function responseEnvelope(parts: EnvelopeParts, op: Operation, n: StoredN
               ['Viesti', n.rejection.message],
               ...el(
                 'Virheet',
-                n.rejection.fieldErrors.length > 0 ? virheet(op, n.rejection.fieldErrors) : null,
+                // Element paths of the notification's own operation, not of IlmoituksenTila.
+                n.rejection.fieldErrors.length > 0
+                  ? virheet(OPERATION_OF[n.kind], n.rejection.fieldErrors)
+                  : null,
               ),
             ]
           : null,
