@@ -37,12 +37,20 @@ const parser = new XMLParser({
 export function parseEnvelope(text: string): SoapRequest {
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
+    // The validator quotes the offending markup, which may be most of the message: keep the gist.
+    const msg = valid.err.msg.length > 200 ? `${valid.err.msg.slice(0, 200)}…` : valid.err.msg;
     throw new DomainError(
       'MALFORMED_REQUEST',
-      `The SOAP message is not well-formed XML (line ${valid.err.line}: ${valid.err.msg}).`,
+      `The SOAP message is not well-formed XML (line ${valid.err.line}: ${msg}).`,
     );
   }
-  const doc = parser.parse(text) as XmlNode;
+  let doc: XmlNode;
+  try {
+    doc = parser.parse(text) as XmlNode;
+  } catch {
+    // Well-formed, yet refused by the parser: its own nesting cap, or a name it reserves (__proto__).
+    throw new DomainError('MALFORMED_REQUEST', 'The SOAP message could not be parsed.');
+  }
   const [envName, envelope] = onlyElement(doc);
   const envNs = declarations(envelope);
   const envPrefix = prefixOf(envName);
@@ -95,11 +103,45 @@ function xRoadClient(header: XmlNode, inScope: Record<string, string>): string |
 /** The Header element's content, byte for byte as the client sent it. */
 function rawHeader(text: string, prefix: string): string {
   const name = prefix ? `${prefix}:Header` : 'Header';
-  const open = new RegExp(`<${escapeRe(name)}(\\s[^>]*)?(/?)>`).exec(text);
-  if (!open || open[2] === '/') return '';
-  const start = open.index + open[0].length;
-  const end = text.indexOf(`</${name}`, start);
-  return end < 0 ? '' : text.slice(start, end);
+  let start = -1;
+  let depth = 0;
+  // Walk the markup, stepping over comments, CDATA and processing instructions (which may mention
+  // "</soap:Header>" without being one) and over quoted attribute values (which may hold ">").
+  for (let i = text.indexOf('<'); i >= 0; i = text.indexOf('<', i)) {
+    const skip = ['<!--', '-->', '<![CDATA[', ']]>', '<?', '?>'];
+    const k = [0, 2, 4].find((j) => text.startsWith(skip[j] as string, i));
+    if (k !== undefined) {
+      const close = text.indexOf(skip[k + 1] as string, i);
+      if (close < 0) return '';
+      i = close + (skip[k + 1] as string).length;
+      continue;
+    }
+    const end = tagEnd(text, i);
+    if (end < 0) return '';
+    const closing = text[i + 1] === '/';
+    const tagName = /^<\/?([^\s/>]+)/.exec(text.slice(i, Math.min(end + 1, i + 300)))?.[1];
+    if (tagName === name) {
+      const selfClosing = text[end - 1] === '/';
+      if (!closing && !selfClosing && depth++ === 0) start = end + 1;
+      else if (closing && --depth === 0) return text.slice(start, i);
+      else if (selfClosing && start < 0) return '';
+    }
+    i = end + 1;
+  }
+  return '';
+}
+
+/** Index of the ">" that ends the tag starting at `i`, skipping quoted attribute values. */
+function tagEnd(text: string, i: number): number {
+  let quote: string | undefined;
+  for (let j = i + 1; j < text.length; j++) {
+    const c = text[j];
+    if (quote) {
+      if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '>') return j;
+  }
+  return -1;
 }
 
 function onlyElement(
@@ -118,7 +160,13 @@ function strip(node: XmlNode): XmlNode {
   const out: XmlNode = {};
   for (const [k, v] of Object.entries(node)) {
     if (k.startsWith('@_') || k === '#text') continue;
-    out[localName(k)] = Array.isArray(v) ? v.map(value) : value(v);
+    // An own property even for a name such as __proto__, so that it is reported, not swallowed.
+    Object.defineProperty(out, localName(k), {
+      value: Array.isArray(v) ? v.map(value) : value(v),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }
@@ -143,4 +191,3 @@ function declarations(node: unknown): Record<string, string> {
 const isNode = (v: unknown): v is XmlNode => typeof v === 'object' && v !== null && !Array.isArray(v);
 const localName = (name: string) => name.slice(name.indexOf(':') + 1);
 const prefixOf = (name: string) => (name.includes(':') ? name.slice(0, name.indexOf(':')) : '');
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

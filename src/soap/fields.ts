@@ -80,7 +80,7 @@ function convert(shape: Shape, node: Record<string, unknown>, soapPath: string, 
   const out: Record<string, unknown> = {};
   for (const [name, v] of Object.entries(node)) {
     const path = soapPath ? `${soapPath}/${name}` : name;
-    const spec = shape[name];
+    const spec = Object.hasOwn(shape, name) ? shape[name] : undefined; // not `constructor`, `toString`…
     if (!spec) {
       errors.push({ field: path, code: 'UNKNOWN_FIELD', message: 'is not an element of this request' });
       continue;
