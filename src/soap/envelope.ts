@@ -22,14 +22,35 @@ export interface SoapRequest {
   body: XmlNode;
 }
 
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const REFERENCE = /&(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);/g;
+
+/**
+ * XML's five entities and character references, decoded in one pass (so "&amp;#65;" stays "&#65;").
+ * The guard has already refused every other entity; the parser's own HTML-entity table costs more
+ * than the rest of the parse and would accept entities XML does not have.
+ */
+function decodeReferences(_name: string, value: string): string {
+  if (!value.includes('&')) return value;
+  return value.replace(REFERENCE, (_m, ref: string) =>
+    ref[0] === '#'
+      ? String.fromCodePoint(
+          ref[1] === 'x' || ref[1] === 'X' ? Number.parseInt(ref.slice(2), 16) : Number(ref.slice(1)),
+        )
+      : (ENTITIES[ref] as string),
+  );
+}
+
 const parser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@_',
   parseTagValue: false,
   parseAttributeValue: false,
   trimValues: true,
-  processEntities: true,
-  htmlEntities: true,
+  processEntities: false,
+  htmlEntities: false,
+  tagValueProcessor: decodeReferences,
+  attributeValueProcessor: decodeReferences,
   ignoreDeclaration: true,
   ignorePiTags: true,
 });
