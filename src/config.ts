@@ -20,6 +20,8 @@ export interface Config {
   readonly deprecationAnnounced: Date;
   readonly bodyLimitBytes: number;
   readonly pendingRetryMs: number;
+  /** How often call counts for the migration registry are written. */
+  readonly usageFlushMs: number;
   /** How long a client's registry entry is reused before it is read again. */
   readonly clientCacheMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -57,6 +59,7 @@ export const DEFAULTS = {
   BODY_LIMIT_BYTES: '1048576',
   PENDING_RETRY_MS: '5000',
   CLIENT_CACHE_MS: '5000',
+  USAGE_FLUSH_MS: '5000',
   LOG_LEVEL: 'info',
 } as const;
 
@@ -114,6 +117,7 @@ export function loadConfig(env: Env): Config {
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024, 64 * 1024 * 1024),
     pendingRetryMs: int('PENDING_RETRY_MS', 100, 3_600_000),
     clientCacheMs: int('CLIENT_CACHE_MS', 0, 600_000),
+    usageFlushMs: int('USAGE_FLUSH_MS', 100, 3_600_000),
     logLevel: logLevel as Config['logLevel'],
     seedDemo: databaseUrl === undefined && env.SEED_DEMO !== 'false',
     tls,

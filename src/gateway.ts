@@ -1,5 +1,6 @@
 import type { Config } from './config';
 import { ClientService } from './core/clients/client-service';
+import { UsageRecorder } from './core/clients/usage';
 import { NotificationService } from './core/notifications/notification-service';
 import type { Logger, RegisterGuard, Store } from './core/ports';
 import type { Clock } from './core/time/clock';
@@ -10,6 +11,7 @@ import { migrate } from './infra/pg/migrate';
 import { createPgDatabase } from './infra/pg/pg-database';
 import { createPgliteDatabase } from './infra/pg/pglite-database';
 import { createStore } from './infra/pg/store';
+import { usageQueries } from './infra/pg/usage-sql';
 import { circuitBreakerGuard } from './infra/register-guard';
 
 export interface Gateway {
@@ -18,6 +20,8 @@ export interface Gateway {
   store: Store;
   clients: ClientService;
   notifications: NotificationService;
+  /** Call counts for the migration registry; flush() writes them (main does so every USAGE_FLUSH_MS). */
+  usage: UsageRecorder;
 }
 
 /** Opens the configured database (PostgreSQL when DATABASE_URL is set, else embedded PGlite) and migrates it. */
@@ -40,10 +44,14 @@ export function buildGateway(
   deps: { db: Database; clock: Clock; logger: Logger; guard?: RegisterGuard },
 ): Gateway {
   const store = createStore(deps.db, { clock: deps.clock, clientCacheMs: config.clientCacheMs });
-  const clients = new ClientService(store.clients, deps.clock, {
-    cutoffs: config.cutoffs,
-    deprecationAnnounced: config.deprecationAnnounced,
-  });
+  const usageStore = usageQueries(deps.db);
+  const usage = new UsageRecorder(usageStore);
+  const clients = new ClientService(
+    store.clients,
+    deps.clock,
+    { cutoffs: config.cutoffs, deprecationAnnounced: config.deprecationAnnounced },
+    { recorder: usage, store: usageStore },
+  );
   const notifications = new NotificationService({
     store,
     clock: deps.clock,
@@ -63,5 +71,5 @@ export function buildGateway(
     tls: config.tls,
     metrics: createMetrics(),
   });
-  return { app, db: deps.db, store, clients, notifications };
+  return { app, db: deps.db, store, clients, notifications, usage };
 }

@@ -29,6 +29,11 @@ async function main(): Promise<void> {
       .catch((err) => logger.warn({ err: String(err) }, 'pending retry failed'));
   }, config.pendingRetryMs);
   retry.unref();
+  // Call counts for the migration registry are written in batches, never on a request's path.
+  const flushUsage = () =>
+    gateway.usage.flush().catch((err) => logger.warn({ err: String(err) }, 'usage flush failed'));
+  const usageTimer = setInterval(flushUsage, config.usageFlushMs);
+  usageTimer.unref();
 
   printWelcome(
     base,
@@ -41,8 +46,10 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     clearInterval(retry);
+    clearInterval(usageTimer);
     server.close();
     server.closeAllConnections();
+    await flushUsage();
     await db.close();
     process.exit(0);
   };

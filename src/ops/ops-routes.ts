@@ -4,6 +4,7 @@ import type { ClientService } from '../core/clients/client-service';
 import { validationFailed } from '../core/errors';
 import type { Store } from '../core/ports';
 import { loadPersons } from '../core/register/person-loading';
+import { helsinkiEndOfDay, isCalendarDate } from '../core/time/helsinki';
 import { requireJson } from '../http/require-json';
 import {
   inlineValidator,
@@ -35,9 +36,21 @@ export function opsRoutes(deps: OpsDeps): Router {
   router.use(bearerAuth(deps.opsToken));
   const json = express.json({ limit: deps.bodyLimitBytes, strict: true, type: () => true });
 
-  router.get('/clients', async (_req: Request, res: Response) => {
-    const clients = await deps.clients.list();
-    res.json({ clients: clients.map((c) => clientView(deps.clients, c)) });
+  router.get('/clients', async (req: Request, res: Response) => {
+    const overview = await deps.clients.overview(asOf(req.query.asOf));
+    res.json({
+      clients: overview.map((o) => ({
+        ...clientView(deps.clients, o.client),
+        migration: { ...o.status, cutoffs: o.cutoffs },
+        usage: o.usage.map((u) => ({
+          channel: u.channel,
+          accepted30d: u.accepted,
+          refused30d: u.refused,
+          firstSeen: u.firstSeen.toISOString(),
+          lastSeen: u.lastSeen.toISOString(),
+        })),
+      })),
+    });
   });
 
   router.post('/clients', requireJson, json, async (req: Request, res: Response) => {
@@ -61,6 +74,15 @@ export function opsRoutes(deps: OpsDeps): Router {
     res.json(await loadPersons(deps.store, req.body));
   });
   return router;
+}
+
+/** `?asOf=YYYY-MM-DD`: the status at the end of that Helsinki day, for "who will be overdue then?". */
+function asOf(raw: unknown): Date | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !isCalendarDate(raw)) {
+    throw validationFailed([{ field: 'asOf', code: 'INVALID_DATE', message: 'must be a date YYYY-MM-DD' }]);
+  }
+  return helsinkiEndOfDay(raw);
 }
 
 function clientView(service: ClientService, c: Client) {

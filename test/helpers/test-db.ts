@@ -42,7 +42,7 @@ export function sharedDb(): Promise<Database> {
 
 export async function resetDb(): Promise<void> {
   const db = await sharedDb();
-  await db.exec('TRUNCATE notifications, code_series, persons, channel_exceptions, clients');
+  await db.exec('TRUNCATE channel_usage, notifications, code_series, persons, channel_exceptions, clients');
 }
 
 export async function closeSharedDb(): Promise<void> {

@@ -2,8 +2,19 @@ import { DomainError } from '../errors';
 import { FieldErrorCollector, member } from '../notifications/field-errors';
 import type { ClientRecordInput, ClientRepository } from '../ports';
 import type { Clock } from '../time/clock';
+import { helsinkiDate } from '../time/helsinki';
 import { type ChannelDecision, type CutoffSettings, decideChannel } from './channel-policy';
-import { type Channel, CLIENT_ID_PATTERN, type Client } from './client';
+import { type Channel, CLIENT_ID_PATTERN, type Client, type SoapChannel } from './client';
+import { effectiveCutoffs, type MigrationStatus, migrationStatus } from './migration-status';
+import type { UsageRecorder, UsageStore, UsageSummary } from './usage';
+
+export interface ClientOverview {
+  client: Client;
+  /** Calls per channel over the last 30 days. */
+  usage: UsageSummary[];
+  status: MigrationStatus;
+  cutoffs: Record<SoapChannel, string | null>;
+}
 
 const FINGERPRINT = /^[0-9a-f]{64}$/;
 
@@ -18,6 +29,8 @@ export class ClientService {
     private readonly repo: ClientRepository,
     private readonly clock: Clock,
     private readonly cutoffs: CutoffSettings,
+    /** Counts every identified call, accepted or refused, for the migration registry. */
+    private readonly usage?: { recorder: UsageRecorder; store: UsageStore },
   ) {}
 
   /**
@@ -46,12 +59,20 @@ export class ClientService {
       !trustedProxy &&
       !client.certificateFingerprints.includes(certificateFingerprint)
     ) {
+      this.usage?.recorder.record(client.id, channel, 'refused', this.clock.now());
       throw new DomainError(
         'CLIENT_CERT_MISMATCH',
         'The TLS client certificate is not registered for this client.',
       );
     }
-    const decision = decideChannel(client, channel, this.clock.now(), this.cutoffs);
+    const now = this.clock.now();
+    const decision = decideChannel(client, channel, now, this.cutoffs);
+    this.usage?.recorder.record(
+      client.id,
+      channel,
+      decision.allowed ? 'accepted' : decision.code === 'CHANNEL_RETIRED' ? 'retired' : 'refused',
+      now,
+    );
     if (!decision.allowed) {
       throw new DomainError(decision.code, decision.message, [], {
         channel: decision.channel,
@@ -78,6 +99,26 @@ export class ClientService {
 
   list(): Promise<Client[]> {
     return this.repo.list();
+  }
+
+  /**
+   * Every client with its calls per channel over the last 30 days and its
+   * migration status — now, or as it will be on `asOf` if it keeps calling
+   * what it calls now.
+   */
+  async overview(asOf?: Date): Promise<ClientOverview[]> {
+    const now = this.clock.now();
+    const since = helsinkiDate(new Date(now.getTime() - 30 * 86_400_000));
+    const [clients, usage] = await Promise.all([this.repo.list(), this.usage?.store.summary(since) ?? []]);
+    return clients.map((client) => {
+      const own = usage.filter((u) => u.clientId === client.id);
+      return {
+        client,
+        usage: own,
+        status: migrationStatus(client, own, now, this.cutoffs, asOf ?? now),
+        cutoffs: effectiveCutoffs(client, this.cutoffs),
+      };
+    });
   }
 
   find(id: string): Promise<Client | undefined> {
