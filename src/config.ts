@@ -14,6 +14,8 @@ export interface Config {
   readonly databasePoolSize: number;
   /** Secret: not enumerable, so it never shows up in a logged or printed config. */
   readonly opsToken: string;
+  /** Every operator who may use /ops: OPS_TOKEN as "operator", plus the named tokens of OPS_TOKENS. Secret too. */
+  readonly operators: readonly { name: string; token: string }[];
   /** True when OPS_TOKEN was unset and a random token was made for this process. */
   readonly opsTokenGenerated: boolean;
   readonly cutoffs: Readonly<Record<SoapChannel, Date>>;
@@ -93,6 +95,22 @@ export function loadConfig(env: Env): Config {
   const databaseUrl = env.DATABASE_URL || undefined;
   const token = env.OPS_TOKEN || undefined;
   if (token !== undefined && token.length < 16) problems.push('OPS_TOKEN must be at least 16 characters');
+  // OPS_TOKENS="alice:<token>,bob:<token>": one token per operator, so the audit log says who acted.
+  const named = (env.OPS_TOKENS ?? '')
+    .split(',')
+    .map((pair) => pair.trim())
+    .filter(Boolean)
+    .map((pair) => {
+      const i = pair.indexOf(':');
+      const name = pair.slice(0, i);
+      const secret = pair.slice(i + 1);
+      if (i < 1 || !/^[\w.@-]{1,64}$/.test(name) || secret.length < 16) {
+        problems.push(
+          'OPS_TOKENS must be "name:token" pairs, comma-separated, each token at least 16 characters',
+        );
+      }
+      return { name, token: secret };
+    });
 
   const tls = readTls(env, problems);
   const host = get('HOST');
@@ -123,8 +141,10 @@ export function loadConfig(env: Env): Config {
     tls,
   };
   if (problems.length > 0) throw new ConfigError(problems);
-  Object.defineProperty(config, 'opsToken', {
-    value: token ?? randomBytes(24).toString('base64url'),
+  const opsToken = token ?? randomBytes(24).toString('base64url');
+  Object.defineProperty(config, 'opsToken', { value: opsToken, enumerable: false });
+  Object.defineProperty(config, 'operators', {
+    value: Object.freeze([{ name: 'operator', token: opsToken }, ...named]),
     enumerable: false,
   });
   return Object.freeze(config) as Config;

@@ -6,6 +6,7 @@ import type { Logger, RegisterGuard, Store } from './core/ports';
 import type { Clock } from './core/time/clock';
 import { createApp } from './http/app';
 import { createMetrics } from './http/metrics';
+import { auditQueries } from './infra/pg/clients-sql';
 import type { Database } from './infra/pg/database';
 import { migrate } from './infra/pg/migrate';
 import { createPgDatabase } from './infra/pg/pg-database';
@@ -51,6 +52,7 @@ export function buildGateway(
     deps.clock,
     { cutoffs: config.cutoffs, deprecationAnnounced: config.deprecationAnnounced },
     { recorder: usage, store: usageStore },
+    auditQueries(deps.db),
   );
   const notifications = new NotificationService({
     store,
@@ -66,7 +68,7 @@ export function buildGateway(
     clients,
     notifications,
     logger: deps.logger,
-    opsToken: config.opsToken,
+    operators: config.operators,
     bodyLimitBytes: config.bodyLimitBytes,
     tls: config.tls,
     metrics: createMetrics(),

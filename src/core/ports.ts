@@ -123,14 +123,44 @@ export type ClientRecordInput = Pick<
   'id' | 'name' | 'organisation' | 'kind' | 'sandbox' | 'certificateFingerprints'
 >;
 
+/** One change to the migration registry: who, when, what. Written in the same statement as the change. */
+export interface AuditEntry {
+  at: Date;
+  operator: string;
+  action: 'client.create' | 'client.update' | 'exception.grant' | 'exception.revoke';
+  clientId: string;
+  details: Record<string, unknown>;
+}
+
 export interface ClientRepository {
   find(id: string): Promise<Client | undefined>;
   list(): Promise<Client[]>;
   /** False when the id is taken. */
-  insert(c: ClientRecordInput, at: Date): Promise<boolean>;
-  update(id: string, patch: Partial<Omit<ClientRecordInput, 'id'>>, at: Date): Promise<boolean>;
-  addException(clientId: string, ex: Omit<ChannelException, 'revokedAt' | 'revokedBy'>): Promise<void>;
-  revokeException(clientId: string, exceptionId: string, by: string, at: Date): Promise<boolean>;
+  insert(c: ClientRecordInput, at: Date, audit?: AuditEntry): Promise<boolean>;
+  update(
+    id: string,
+    patch: Partial<Omit<ClientRecordInput, 'id'>>,
+    at: Date,
+    audit?: AuditEntry,
+  ): Promise<boolean>;
+  addException(
+    clientId: string,
+    ex: Omit<ChannelException, 'revokedAt' | 'revokedBy'>,
+    audit?: AuditEntry,
+  ): Promise<void>;
+  /** False when the client has no such exception in force. */
+  revokeException(
+    clientId: string,
+    exceptionId: string,
+    by: string,
+    at: Date,
+    audit?: AuditEntry,
+  ): Promise<boolean>;
+}
+
+export interface AuditLog {
+  /** A client's audit trail, oldest first. */
+  trail(clientId: string): Promise<AuditEntry[]>;
 }
 
 export interface Store {

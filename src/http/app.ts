@@ -23,7 +23,7 @@ export interface AppDeps {
   clients: ClientService;
   notifications: NotificationService;
   logger: Logger;
-  opsToken: string;
+  operators: readonly { name: string; token: string }[];
   bodyLimitBytes: number;
   tls: { trustedProxyFingerprints: readonly string[] } | undefined;
   metrics: Metrics;

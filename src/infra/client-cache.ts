@@ -26,10 +26,10 @@ export function cachedClients(repo: ClientRepository, clock: Clock, ttlMs: numbe
       return client;
     },
     list: () => repo.list(),
-    insert: (c, at) => forget(c.id, repo.insert(c, at)),
-    update: (id, patch, at) => forget(id, repo.update(id, patch, at)),
-    addException: (clientId, ex) => forget(clientId, repo.addException(clientId, ex)),
-    revokeException: (clientId, exceptionId, by, at) =>
-      forget(clientId, repo.revokeException(clientId, exceptionId, by, at)),
+    insert: (c, at, audit) => forget(c.id, repo.insert(c, at, audit)),
+    update: (id, patch, at, audit) => forget(id, repo.update(id, patch, at, audit)),
+    addException: (clientId, ex, audit) => forget(clientId, repo.addException(clientId, ex, audit)),
+    revokeException: (clientId, exceptionId, by, at, audit) =>
+      forget(clientId, repo.revokeException(clientId, exceptionId, by, at, audit)),
   };
 }

@@ -1,8 +1,9 @@
 import express, { type Request, type Response, Router } from 'express';
-import { CHANNELS, type Client } from '../core/clients/client';
-import type { ClientService } from '../core/clients/client-service';
+import type { CutoffSettings } from '../core/clients/channel-policy';
+import { CHANNELS, type ChannelException, type Client, SOAP_CHANNELS } from '../core/clients/client';
+import type { ClientOverview, ClientService } from '../core/clients/client-service';
 import { validationFailed } from '../core/errors';
-import type { Store } from '../core/ports';
+import type { AuditEntry, Store } from '../core/ports';
 import { loadPersons } from '../core/register/person-loading';
 import { helsinkiEndOfDay, isCalendarDate } from '../core/time/helsinki';
 import { requireJson } from '../http/require-json';
@@ -17,7 +18,7 @@ import { bearerAuth } from './bearer-auth';
 export interface OpsDeps {
   clients: ClientService;
   store: Store;
-  opsToken: string;
+  operators: readonly { name: string; token: string }[];
   bodyLimitBytes: number;
 }
 
@@ -33,30 +34,18 @@ const personsBody = inlineValidator(
 /** The operator API under /ops (contract §6). */
 export function opsRoutes(deps: OpsDeps): Router {
   const router = Router();
-  router.use(bearerAuth(deps.opsToken));
+  router.use(bearerAuth(deps.operators));
   const json = express.json({ limit: deps.bodyLimitBytes, strict: true, type: () => true });
 
   router.get('/clients', async (req: Request, res: Response) => {
     const overview = await deps.clients.overview(asOf(req.query.asOf));
-    res.json({
-      clients: overview.map((o) => ({
-        ...clientView(deps.clients, o.client),
-        migration: { ...o.status, cutoffs: o.cutoffs },
-        usage: o.usage.map((u) => ({
-          channel: u.channel,
-          accepted30d: u.accepted,
-          refused30d: u.refused,
-          firstSeen: u.firstSeen.toISOString(),
-          lastSeen: u.lastSeen.toISOString(),
-        })),
-      })),
-    });
+    res.json({ clients: overview.map((o) => overviewView(deps.clients, o)) });
   });
 
   router.post('/clients', requireJson, json, async (req: Request, res: Response) => {
     const errors = structuralErrors(clientInput(req.body) ? [] : clientInput.errors);
     if (errors.length > 0) throw validationFailed(errors);
-    const client = await deps.clients.create(req.body);
+    const client = await deps.clients.create(req.body, res.locals.operator);
     res
       .status(201)
       .location(`/ops/clients/${encodeURIComponent(client.id)}`)
@@ -64,8 +53,36 @@ export function opsRoutes(deps: OpsDeps): Router {
   });
 
   router.get('/clients/:clientId', async (req: Request, res: Response) => {
-    const client = await deps.clients.get(String(req.params.clientId));
+    const id = String(req.params.clientId);
+    const o = (await deps.clients.overview(asOf(req.query.asOf))).find((x) => x.client.id === id);
+    if (!o) await deps.clients.get(id); // throws CLIENT_NOT_FOUND
+    const trail = await deps.clients.trail(id);
+    res.json({ ...overviewView(deps.clients, o as ClientOverview), audit: trail.map(auditView) });
+  });
+
+  router.patch('/clients/:clientId', requireJson, json, async (req: Request, res: Response) => {
+    const client = await deps.clients.update(String(req.params.clientId), req.body, res.locals.operator);
     res.json(clientView(deps.clients, client));
+  });
+
+  router.post('/clients/:clientId/exceptions', requireJson, json, async (req: Request, res: Response) => {
+    const ex = await deps.clients.grantException(String(req.params.clientId), req.body, res.locals.operator);
+    res.status(201).json(exceptionView(ex));
+  });
+
+  router.delete('/clients/:clientId/exceptions/:exceptionId', async (req: Request, res: Response) => {
+    const ex = await deps.clients.revokeException(
+      String(req.params.clientId),
+      String(req.params.exceptionId),
+      res.locals.operator,
+    );
+    res.json(exceptionView(ex));
+  });
+
+  router.get('/migration', async (req: Request, res: Response) => {
+    res.json(
+      migrationSummary(await deps.clients.overview(asOf(req.query.asOf)), deps.clients.cutoffSettings()),
+    );
   });
 
   router.post('/register/persons', requireJson, json, async (req: Request, res: Response) => {
@@ -74,6 +91,51 @@ export function opsRoutes(deps: OpsDeps): Router {
     res.json(await loadPersons(deps.store, req.body));
   });
   return router;
+}
+
+function overviewView(service: ClientService, o: ClientOverview) {
+  return {
+    ...clientView(service, o.client),
+    migration: { ...o.status, cutoffs: o.cutoffs },
+    usage: o.usage.map((u) => ({
+      channel: u.channel,
+      accepted30d: u.accepted,
+      refused30d: u.refused,
+      firstSeen: u.firstSeen.toISOString(),
+      lastSeen: u.lastSeen.toISOString(),
+    })),
+  };
+}
+
+function exceptionView(e: ChannelException) {
+  return { ...e, grantedAt: e.grantedAt.toISOString(), revokedAt: e.revokedAt?.toISOString() ?? null };
+}
+
+function auditView(a: AuditEntry) {
+  return { at: a.at.toISOString(), operator: a.operator, action: a.action, details: a.details };
+}
+
+/** Counts per status and per channel (clients that called it in 30 days, and their calls), and the cut-offs. */
+function migrationSummary(all: ClientOverview[], settings: CutoffSettings) {
+  const byStatus = { ok: 0, 'fix-by': 0, overdue: 0 };
+  const byChannel = Object.fromEntries(
+    CHANNELS.map((c) => [c, { clients: 0, accepted30d: 0, refused30d: 0 }]),
+  );
+  for (const o of all) {
+    byStatus[o.status.status]++;
+    for (const u of o.usage) {
+      const c = byChannel[u.channel] as { clients: number; accepted30d: number; refused30d: number };
+      c.clients++;
+      c.accepted30d += u.accepted;
+      c.refused30d += u.refused;
+    }
+  }
+  return {
+    clients: all.length,
+    byStatus,
+    byChannel,
+    cutoffs: Object.fromEntries(SOAP_CHANNELS.map((c) => [c, settings.cutoffs[c].toISOString()])),
+  };
 }
 
 /** `?asOf=YYYY-MM-DD`: the status at the end of that Helsinki day, for "who will be overdue then?". */
@@ -104,11 +166,7 @@ function clientView(service: ClientService, c: Client) {
     kind: c.kind,
     sandbox: c.sandbox,
     certificateFingerprints: c.certificateFingerprints,
-    exceptions: c.exceptions.map((e) => ({
-      ...e,
-      grantedAt: e.grantedAt.toISOString(),
-      revokedAt: e.revokedAt?.toISOString() ?? null,
-    })),
+    exceptions: c.exceptions.map(exceptionView),
     channels,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),

@@ -42,7 +42,9 @@ export function sharedDb(): Promise<Database> {
 
 export async function resetDb(): Promise<void> {
   const db = await sharedDb();
-  await db.exec('TRUNCATE channel_usage, notifications, code_series, persons, channel_exceptions, clients');
+  await db.exec(
+    'TRUNCATE audit_log, channel_usage, notifications, code_series, persons, channel_exceptions, clients',
+  );
 }
 
 export async function closeSharedDb(): Promise<void> {

@@ -1,10 +1,18 @@
-import { DomainError } from '../errors';
+import { randomUUID } from 'node:crypto';
+import { DomainError, validationFailed } from '../errors';
 import { FieldErrorCollector, member } from '../notifications/field-errors';
-import type { ClientRecordInput, ClientRepository } from '../ports';
+import type { AuditEntry, AuditLog, ClientRecordInput, ClientRepository } from '../ports';
 import type { Clock } from '../time/clock';
 import { helsinkiDate } from '../time/helsinki';
 import { type ChannelDecision, type CutoffSettings, decideChannel } from './channel-policy';
-import { type Channel, CLIENT_ID_PATTERN, type Client, type SoapChannel } from './client';
+import {
+  type Channel,
+  type ChannelException,
+  CLIENT_ID_PATTERN,
+  type Client,
+  type SoapChannel,
+} from './client';
+import { fingerprints, validateClientPatch, validateExceptionInput } from './client-changes';
 import { effectiveCutoffs, type MigrationStatus, migrationStatus } from './migration-status';
 import type { UsageRecorder, UsageStore, UsageSummary } from './usage';
 
@@ -15,8 +23,6 @@ export interface ClientOverview {
   status: MigrationStatus;
   cutoffs: Record<SoapChannel, string | null>;
 }
-
-const FINGERPRINT = /^[0-9a-f]{64}$/;
 
 export interface IdentifiedClient {
   client: Client;
@@ -31,6 +37,7 @@ export class ClientService {
     private readonly cutoffs: CutoffSettings,
     /** Counts every identified call, accepted or refused, for the migration registry. */
     private readonly usage?: { recorder: UsageRecorder; store: UsageStore },
+    private readonly audit?: AuditLog,
   ) {}
 
   /**
@@ -83,13 +90,20 @@ export class ClientService {
     return { client, decision };
   }
 
+  cutoffSettings(): CutoffSettings {
+    return this.cutoffs;
+  }
+
   decide(client: Client, channel: Channel): ChannelDecision {
     return decideChannel(client, channel, this.clock.now(), this.cutoffs);
   }
 
-  async create(input: unknown): Promise<Client> {
+  async create(input: unknown, operator = 'system'): Promise<Client> {
     const record = validateClientInput(input);
-    if (!(await this.repo.insert(record, this.clock.now()))) {
+    const at = this.clock.now();
+    const { id, ...fields } = record;
+    const audit: AuditEntry = { at, operator, action: 'client.create', clientId: id, details: fields };
+    if (!(await this.repo.insert(record, at, audit))) {
       throw new DomainError('CLIENT_ALREADY_EXISTS', 'A client with this identifier is already registered.', [
         { field: 'id', code: 'CLIENT_ALREADY_EXISTS', message: 'already registered' },
       ]);
@@ -99,6 +113,67 @@ export class ClientService {
 
   list(): Promise<Client[]> {
     return this.repo.list();
+  }
+
+  async update(id: string, input: unknown, operator: string): Promise<Client> {
+    const patch = validateClientPatch(input);
+    const at = this.clock.now();
+    const audit: AuditEntry = {
+      at,
+      operator,
+      action: 'client.update',
+      clientId: id,
+      details: { changes: patch },
+    };
+    if (!(await this.repo.update(id, patch, at, audit))) throw clientNotFound();
+    return this.get(id);
+  }
+
+  /** Keeps one SOAP channel open for one client until the end of a day; audited. */
+  async grantException(id: string, input: unknown, operator: string): Promise<ChannelException> {
+    const client = await this.get(id);
+    const now = this.clock.now();
+    const ex = validateExceptionInput(input, helsinkiDate(now));
+    if (client.kind === 'new') {
+      throw validationFailed([
+        {
+          field: 'channel',
+          code: 'INVALID_VALUE',
+          message: 'SOAP was never open to a client registered as new',
+        },
+      ]);
+    }
+    const exception = { id: randomUUID(), ...ex, grantedBy: operator, grantedAt: now };
+    const audit: AuditEntry = {
+      at: now,
+      operator,
+      action: 'exception.grant',
+      clientId: id,
+      details: { ...ex, exceptionId: exception.id },
+    };
+    await this.repo.addException(id, exception, audit);
+    return { ...exception, revokedAt: null, revokedBy: null };
+  }
+
+  async revokeException(id: string, exceptionId: string, operator: string): Promise<ChannelException> {
+    const client = await this.get(id);
+    const now = this.clock.now();
+    const audit: AuditEntry = {
+      at: now,
+      operator,
+      action: 'exception.revoke',
+      clientId: id,
+      details: { exceptionId },
+    };
+    const existing = client.exceptions.find((e) => e.id === exceptionId && e.revokedAt === null);
+    if (!existing || !(await this.repo.revokeException(id, exceptionId, operator, now, audit))) {
+      throw new DomainError('NOT_FOUND', 'This client has no exception in force with that id.');
+    }
+    return { ...existing, revokedAt: now, revokedBy: operator };
+  }
+
+  trail(id: string): Promise<AuditEntry[]> {
+    return this.audit?.trail(id) ?? Promise.resolve([]);
   }
 
   /**
@@ -127,9 +202,13 @@ export class ClientService {
 
   async get(id: string): Promise<Client> {
     const client = await this.repo.find(id);
-    if (!client) throw new DomainError('CLIENT_NOT_FOUND', 'No client with this identifier is registered.');
+    if (!client) throw clientNotFound();
     return client;
   }
+}
+
+function clientNotFound(): DomainError {
+  return new DomainError('CLIENT_NOT_FOUND', 'No client with this identifier is registered.');
 }
 
 export function validateClientInput(input: unknown): ClientRecordInput {
@@ -146,17 +225,7 @@ export function validateClientInput(input: unknown): ClientRecordInput {
   }
   const sandbox = member(input, 'sandbox') ?? false;
   if (typeof sandbox !== 'boolean') e.add('sandbox', 'INVALID_TYPE', 'must be true or false');
-  const prints = member(input, 'certificateFingerprints') ?? [];
-  const fingerprints: string[] = [];
-  if (!Array.isArray(prints)) e.add('certificateFingerprints', 'INVALID_TYPE', 'must be an array');
-  else {
-    prints.forEach((p, i) => {
-      const norm = typeof p === 'string' ? p.replace(/:/g, '').toLowerCase() : '';
-      if (!FINGERPRINT.test(norm)) {
-        e.add(`certificateFingerprints[${i}]`, 'INVALID_FORMAT', 'must be a SHA-256 fingerprint in hex');
-      } else fingerprints.push(norm);
-    });
-  }
+  const prints = fingerprints(e, member(input, 'certificateFingerprints') ?? []);
   e.throwIfAny();
   return {
     id: id as string,
@@ -164,6 +233,6 @@ export function validateClientInput(input: unknown): ClientRecordInput {
     organisation: organisation as string,
     kind: kind as Client['kind'],
     sandbox: sandbox as boolean,
-    certificateFingerprints: fingerprints,
+    certificateFingerprints: prints,
   };
 }

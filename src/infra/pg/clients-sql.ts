@@ -1,5 +1,5 @@
 import type { ChannelException, Client } from '../../core/clients/client';
-import type { ClientRecordInput, ClientRepository } from '../../core/ports';
+import type { AuditEntry, AuditLog, ClientRecordInput, ClientRepository } from '../../core/ports';
 import type { Queryable, Row } from './database';
 
 // Exceptions come along as one JSON array per client: one round trip per lookup.
@@ -20,6 +20,22 @@ const PATCHABLE = {
   certificateFingerprints: 'certificate_fingerprints',
 } as const;
 
+/**
+ * Runs a write (which must end in RETURNING) and, when an audit entry is given and the write
+ * changed a row, logs it in the same statement: a change and its audit row land together or not at all.
+ */
+function audited(q: Queryable, sql: string, params: unknown[], audit: AuditEntry | undefined) {
+  if (!audit) return q.query(sql, params);
+  const n = params.length;
+  return q.query(
+    `WITH changed AS (${sql}),
+     logged AS (INSERT INTO audit_log (at, operator, action, client_id, details)
+       SELECT $${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}::jsonb FROM changed LIMIT 1)
+     SELECT * FROM changed`,
+    [...params, audit.at, audit.operator, audit.action, audit.clientId, JSON.stringify(audit.details)],
+  );
+}
+
 export function clientQueries(q: Queryable): ClientRepository {
   return {
     async find(id) {
@@ -31,16 +47,18 @@ export function clientQueries(q: Queryable): ClientRepository {
       return (await q.query(`${SELECT_CLIENTS} ORDER BY c.organisation, c.id`)).map(toClient);
     },
 
-    async insert(c: ClientRecordInput, at) {
-      const rows = await q.query(
+    async insert(c: ClientRecordInput, at, audit) {
+      const rows = await audited(
+        q,
         `INSERT INTO clients (id, name, organisation, kind, sandbox, certificate_fingerprints, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (id) DO NOTHING RETURNING id`,
         [c.id, c.name, c.organisation, c.kind, c.sandbox, c.certificateFingerprints, at],
+        audit,
       );
       return rows.length === 1;
     },
 
-    async update(id, patch, at) {
+    async update(id, patch, at, audit) {
       const sets: string[] = [];
       const values: unknown[] = [id, at];
       for (const [key, column] of Object.entries(PATCHABLE)) {
@@ -49,28 +67,52 @@ export function clientQueries(q: Queryable): ClientRepository {
         values.push(v);
         sets.push(`${column} = $${values.length}`);
       }
-      const rows = await q.query(
+      const rows = await audited(
+        q,
         `UPDATE clients SET ${[...sets, 'updated_at = $2'].join(', ')} WHERE id = $1 RETURNING id`,
         values,
+        audit,
       );
       return rows.length === 1;
     },
 
-    async addException(clientId, ex) {
-      await q.query(
+    async addException(clientId, ex, audit) {
+      await audited(
+        q,
         `INSERT INTO channel_exceptions (id, client_id, channel, until, reason, granted_by, granted_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
         [ex.id, clientId, ex.channel, ex.until, ex.reason, ex.grantedBy, ex.grantedAt],
+        audit,
       );
     },
 
-    async revokeException(clientId, exceptionId, by, at) {
-      const rows = await q.query(
+    async revokeException(clientId, exceptionId, by, at, audit) {
+      const rows = await audited(
+        q,
         `UPDATE channel_exceptions SET revoked_at = $4, revoked_by = $3
-         WHERE client_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING id`,
+         WHERE client_id = $1 AND id::text = $2 AND revoked_at IS NULL RETURNING id`,
         [clientId, exceptionId, by, at],
+        audit,
       );
       return rows.length === 1;
+    },
+  };
+}
+
+export function auditQueries(q: Queryable): AuditLog {
+  return {
+    async trail(clientId) {
+      const rows = await q.query(
+        'SELECT at, operator, action, client_id, details FROM audit_log WHERE client_id = $1 ORDER BY at, id',
+        [clientId],
+      );
+      return rows.map((r) => ({
+        at: r.at as Date,
+        operator: r.operator as string,
+        action: r.action as AuditEntry['action'],
+        clientId: r.client_id as string,
+        details: r.details as Record<string, unknown>,
+      }));
     },
   };
 }
