@@ -6,7 +6,14 @@ import { buildGateway, openDatabase } from '../src/gateway';
 import { createLogger } from '../src/infra/logger';
 import { systemClock } from '../src/infra/system-clock';
 import { countingDatabase, newCounter, POOL_SIZE, type StoreSpec, settled } from './stores';
-import { BENCH_CLIENT_ID, closeServer, cpuMsSince, listen, type RunningTarget } from './target';
+import {
+  BENCH_CLIENT_ID,
+  closeServer,
+  cpuMsSince,
+  listen,
+  type RunningTarget,
+  type TargetSpec,
+} from './target';
 
 const DAY_MS = 86_400_000;
 const FIRST_BIRTH = Date.UTC(1980, 0, 1);
@@ -28,8 +35,13 @@ export function motherCodes(count: number): string[] {
 }
 
 /** The real gateway, composed as src/main.ts composes it, over a fresh store. */
-export async function startGateway(store: StoreSpec, mothers: number): Promise<RunningTarget> {
+export async function startGateway(
+  store: StoreSpec,
+  mothers: number,
+  options: Pick<TargetSpec, 'clientKind' | 'env'> = {},
+): Promise<RunningTarget> {
   const config = loadConfig({
+    ...options.env,
     DATABASE_URL: store.kind === 'pg' ? store.url : undefined,
     DATA_DIR: store.kind === 'pglite' ? store.dataDir : undefined,
     DATABASE_POOL_SIZE: String(POOL_SIZE),
@@ -47,7 +59,7 @@ export async function startGateway(store: StoreSpec, mothers: number): Promise<R
     id: BENCH_CLIENT_ID,
     name: 'Benchmark',
     organisation: 'Benchmark HVA',
-    kind: 'new',
+    kind: options.clientKind ?? 'new',
     sandbox: false,
   });
   const codes = motherCodes(mothers);

@@ -6,7 +6,7 @@ import type { RunningTarget, TargetSpec, TargetStats } from './target';
 
 /** Builds a target in this process. */
 export function startTarget(spec: TargetSpec): Promise<RunningTarget> {
-  return spec.target === 'gateway' ? startGateway(spec.store, spec.mothers) : startBaseline(spec.store);
+  return spec.target === 'gateway' ? startGateway(spec.store, spec.mothers, spec) : startBaseline(spec.store);
 }
 
 export type ChildReply =

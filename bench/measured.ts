@@ -48,18 +48,21 @@ export interface StoreResult {
   targetMet: boolean;
 }
 
+/** The machine a benchmark ran on. */
+export interface Machine {
+  cpus: number;
+  cpuModel: string;
+  node: string;
+  platform: string;
+  totalMemGiB: number;
+  /** 1-minute load average before and after the run: the machine may be shared. */
+  loadAverage: { start: number; end: number };
+}
+
 export interface BenchResults {
   benchmark: 'rest-births-vs-baseline';
   date: string;
-  machine: {
-    cpus: number;
-    cpuModel: string;
-    node: string;
-    platform: string;
-    totalMemGiB: number;
-    /** 1-minute load average before and after the run: the machine may be shared. */
-    loadAverage: { start: number; end: number };
-  };
+  machine: Machine;
   settings: LoadSettings & {
     rounds: number;
     mothers: number;
@@ -144,10 +147,7 @@ export function storeResult(
   baseline: Measured,
   gateway: Measured,
 ): StoreResult {
-  const roundRatios = gateway.rounds.map((g, i) => {
-    const b = baseline.rounds[i]?.requestsPerSec ?? 0;
-    return b > 0 ? g.requestsPerSec / b : 0;
-  });
+  const roundRatios = pairedRatios(gateway, baseline);
   const ratio = median(roundRatios);
   return {
     store,
@@ -158,4 +158,12 @@ export function storeResult(
     ratio,
     targetMet: ratio >= TARGET_RATIO && !gateway.flagged,
   };
+}
+
+/** Per round i: `measured` requests/s in round i divided by `reference` requests/s in round i. */
+export function pairedRatios(measured: Measured, reference: Measured): number[] {
+  return measured.rounds.map((m, i) => {
+    const r = reference.rounds[i]?.requestsPerSec ?? 0;
+    return r > 0 ? m.requestsPerSec / r : 0;
+  });
 }

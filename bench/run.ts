@@ -3,17 +3,10 @@ import os from 'node:os';
 import { motherCodes } from './gateway-server';
 import { interpretation } from './interpretation';
 import { launch } from './launch';
-import { BIRTH_DAYS, birthBodies, type LoadRun, type LoadSettings, runHasErrors, runLoad } from './load';
-import {
-  type BenchResults,
-  type RoundRun,
-  type StoreResult,
-  statsDelta,
-  storeResult,
-  summarize,
-  TARGET_RATIO,
-} from './measured';
+import { BIRTH_DAYS, birthBodies } from './load';
+import { type BenchResults, type StoreResult, storeResult, summarize, TARGET_RATIO } from './measured';
 import { markdownSection, markdownTable, roundRatiosText, updateBenchmarksMd, writeResults } from './report';
+import { type Driver, log, machine, type RoundSettings, roundSettings, warmUpAndAlternate } from './rounds';
 import { freshPglite, freshPostgres, type ProvisionedStore } from './stores';
 import type { RunningTarget, TargetKind } from './target';
 
@@ -26,36 +19,6 @@ import type { RunningTarget, TargetKind } from './target';
  * one round rather than the result. A benchmark, not a test: it never fails on numbers.
  */
 const MOTHERS = 5000;
-
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive whole number`);
-  return n;
-}
-
-const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
-const describe = (r: LoadRun) =>
-  `${r.requestsPerSec.toFixed(0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms` +
-  (runHasErrors(r) ? ', ERRORS (see results)' : '');
-
-/** One running target with its own endless stream of unique notifications. */
-interface Driver {
-  target: TargetKind;
-  running: RunningTarget;
-  body: () => string;
-  warmup?: LoadRun;
-  rounds: RoundRun[];
-}
-
-/** A measured run, with the server's counters read (after it settled) just before and after. */
-async function measuredRun(d: Driver, s: LoadSettings): Promise<RoundRun> {
-  const before = await d.running.stats();
-  const load = await runLoad(d.running.url, d.body, s.connections, s.durationSec);
-  const stats = statsDelta(before, await d.running.stats());
-  return { ...load, stats };
-}
 
 /** Starts both targets at once (each in its own child process unless inline); closes either on failure. */
 async function launchBoth(stores: Record<TargetKind, ProvisionedStore>, inline: boolean): Promise<Driver[]> {
@@ -70,7 +33,7 @@ async function launchBoth(stores: Record<TargetKind, ProvisionedStore>, inline: 
   }
   const mothers = motherCodes(MOTHERS);
   return started.map((r, i) => ({
-    target: kinds[i] as TargetKind,
+    label: kinds[i] as TargetKind,
     running: (r as PromiseFulfilledResult<RunningTarget>).value,
     body: birthBodies(mothers, new Date(), randomBytes(4).toString('hex')),
     rounds: [],
@@ -84,25 +47,13 @@ async function provision(kind: 'pglite' | 'pg'): Promise<Record<TargetKind, Prov
   return { baseline: shared, gateway: shared };
 }
 
-async function benchStore(kind: 'pglite' | 'pg', s: LoadSettings & { rounds: number }, inline: boolean) {
+async function benchStore(kind: 'pglite' | 'pg', s: RoundSettings, inline: boolean) {
   const stores = await provision(kind);
   try {
     log(`store: ${stores.gateway.description}`);
     const drivers = await launchBoth(stores, inline);
     try {
-      for (const d of drivers) {
-        d.warmup = await runLoad(d.running.url, d.body, s.connections, s.warmupSec);
-        log(`${kind} ${d.target}: ${s.warmupSec} s warm-up (not recorded): ${describe(d.warmup)}`);
-      }
-      for (let i = 1; i <= s.rounds; i++) {
-        for (const d of drivers) {
-          const run = await measuredRun(d, s);
-          d.rounds.push(run);
-          log(
-            `${kind} round ${i}/${s.rounds} ${d.target}: ${describe(run)}, ${run.stats.stored} rows stored`,
-          );
-        }
-      }
+      await warmUpAndAlternate(kind, drivers, s);
       const [baseline, gateway] = drivers.map((d) => d.warmup && summarize(d.warmup, d.rounds));
       if (!baseline || !gateway) throw new Error('both targets must have been measured');
       const result: StoreResult = storeResult(kind, stores.gateway.description, baseline, gateway);
@@ -118,25 +69,12 @@ async function benchStore(kind: 'pglite' | 'pg', s: LoadSettings & { rounds: num
 }
 
 async function main(): Promise<void> {
-  const settings = {
-    connections: envInt('BENCH_CONNECTIONS', 10),
-    durationSec: envInt('BENCH_DURATION', 8),
-    warmupSec: envInt('BENCH_WARMUP', 3),
-    rounds: envInt('BENCH_ROUNDS', 3),
-  };
+  const settings = roundSettings();
   const inline = process.env.BENCH_INLINE === '1';
-  const cpus = os.cpus();
   const results: BenchResults = {
     benchmark: 'rest-births-vs-baseline',
     date: new Date().toISOString(),
-    machine: {
-      cpus: cpus.length,
-      cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-      node: process.version,
-      platform: `${os.platform()} ${os.release()}`,
-      totalMemGiB: Math.round(os.totalmem() / 2 ** 30),
-      loadAverage: { start: os.loadavg()[0] ?? 0, end: 0 },
-    },
+    machine: machine(),
     settings: {
       ...settings,
       mothers: MOTHERS,

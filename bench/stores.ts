@@ -41,18 +41,20 @@ export interface ProvisionedStore {
   drop(): Promise<void>;
 }
 
-/** A fresh, empty PGlite data directory under the system temp dir. */
-export function freshPglite(): ProvisionedStore {
+/** A fresh, empty PGlite data directory under the system temp dir; `usage` ends its description. */
+export function freshPglite(usage = 'a fresh temp data dir per server'): ProvisionedStore {
   const dataDir = mkdtempSync(join(tmpdir(), 'vtj-bench-pglite-'));
   return {
     spec: { kind: 'pglite', dataDir },
-    description: 'PGlite (embedded, WASM, in the server process), a fresh temp data dir per server',
+    description: `PGlite (embedded, WASM, in the server process), ${usage}`,
     drop: async () => rmSync(dataDir, { recursive: true, force: true }),
   };
 }
 
 /** A freshly created database with a random name on the PostgreSQL server; dropped by `drop()`. */
-export async function freshPostgres(): Promise<ProvisionedStore> {
+export async function freshPostgres(
+  usage = `one fresh database shared by both servers, pool of ${POOL_SIZE} each`,
+): Promise<ProvisionedStore> {
   const server = pgServerUrl();
   const name = `vtj_bench_${randomBytes(6).toString('hex')}`;
   await adminQuery(server, `CREATE DATABASE ${name}`);
@@ -60,7 +62,7 @@ export async function freshPostgres(): Promise<ProvisionedStore> {
   const host = new URL(server).host;
   return {
     spec: { kind: 'pg', url: withDatabase(server, name) },
-    description: `PostgreSQL ${row?.v ?? '?'} on ${host}, one fresh database shared by both servers, pool of ${POOL_SIZE} each`,
+    description: `PostgreSQL ${row?.v ?? '?'} on ${host}, ${usage}`,
     drop: async () => void (await adminQuery(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
   };
 }

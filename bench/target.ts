@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ClientKind } from '../src/core/clients/client';
 import type { StoreSpec } from './stores';
 
 export type TargetKind = 'gateway' | 'baseline';
@@ -9,6 +10,10 @@ export interface TargetSpec {
   store: StoreSpec;
   /** How many mothers the gateway loads into its register (ignored by the baseline). */
   mothers: number;
+  /** Gateway only: how the benchmark client is registered (default `new`: REST only). */
+  clientKind?: ClientKind;
+  /** Gateway only: more settings as environment variables, e.g. SOAP cut-offs (the benchmark's own win). */
+  env?: Record<string, string>;
 }
 
 /** What a target reports after a run, read from its own database. */
