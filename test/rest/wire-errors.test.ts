@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Database } from '../../src/infra/pg/database';
+import { flakyDb } from '../helpers/flaky-db';
 import { asClient, birth, CLIENTS, type Harness, seedStandard, startHarness } from '../helpers/harness';
 import { assertMatchesOpenApi } from '../helpers/openapi-contract';
 import { sharedDb } from '../helpers/test-db';
@@ -100,18 +100,6 @@ describe('REST wire errors: identity, parsing, limits, routing', () => {
 });
 
 describe('REST server-side failures', () => {
-  /** The shared database, but failing the way we ask once `failWith` is set. */
-  function flakyDb(real: Database, state: { failWith?: Error }): Database {
-    const guard = <T>(fn: () => Promise<T>) => (state.failWith ? Promise.reject(state.failWith) : fn());
-    return {
-      kind: real.kind,
-      query: (t, p) => guard(() => real.query(t, p)),
-      exec: (s) => guard(() => real.exec(s)),
-      transaction: (fn) => guard(() => real.transaction(fn)),
-      close: () => real.close(),
-    };
-  }
-
   it('answers an unexpected error with 500 INTERNAL and a correlation id that is also in the log', async () => {
     const state: { failWith?: Error } = {};
     const seed = await startHarness();

@@ -5,9 +5,9 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ERROR_CATALOGUE, ERROR_CODES, type ErrorCode } from '../../src/core/errors';
 import { createServer } from '../../src/http/server';
-import type { Database } from '../../src/infra/pg/database';
 import { XML_LIMITS } from '../../src/soap/xml-guard';
 import { makeTestPki, type TestPki } from '../helpers/certificates';
+import { flakyDb } from '../helpers/flaky-db';
 import { CLIENTS, type Harness, PERSONS, seedStandard, startHarness } from '../helpers/harness';
 import {
   birthBody,
@@ -59,18 +59,6 @@ function expectCode(
 
 const fieldsOf = (f: ParsedFault) =>
   Object.fromEntries((f.detail.Virheet ?? []).map((v) => [v.Kentta, v.Koodi]));
-
-/** The shared database, but failing the way we ask once `failWith` is set (as test/rest/wire-errors). */
-function flakyDb(real: Database, state: { failWith?: Error }): Database {
-  const guard = <T>(fn: () => Promise<T>) => (state.failWith ? Promise.reject(state.failWith) : fn());
-  return {
-    kind: real.kind,
-    query: (t, p) => guard(() => real.query(t, p)),
-    exec: (s) => guard(() => real.exec(s)),
-    transaction: (fn) => guard(() => real.transaction(fn)),
-    close: () => real.close(),
-  };
-}
 
 describe('SOAP faults: every error code a SOAP call can produce', () => {
   describe('with SOAP open for the existing client', () => {
