@@ -65,6 +65,11 @@ export const DEFAULTS = {
   LOG_LEVEL: 'info',
 } as const;
 
+/** The settings of this process: the one place that reads the environment. */
+export function configFromEnvironment(): Config {
+  return loadConfig(process.env);
+}
+
 export function loadConfig(env: Env): Config {
   const problems: string[] = [];
   const get = (name: keyof typeof DEFAULTS) => {

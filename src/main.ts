@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { ConfigError, loadConfig } from './config';
+import { type Config, ConfigError, configFromEnvironment } from './config';
 import { DEMO_CLIENTS, DEMO_MOTHERS, seedSandboxDemo } from './demo/sandbox-demo';
 import { buildGateway, openDatabase } from './gateway';
 import { createServer } from './http/server';
@@ -8,7 +8,7 @@ import { systemClock } from './infra/system-clock';
 
 /** The composition root: settings, database, core, façades, HTTP server, background retry. */
 async function main(): Promise<void> {
-  const config = loadConfig(process.env);
+  const config = configFromEnvironment();
   const logger = createLogger(config.logLevel);
   const db = await openDatabase(config, logger);
   const gateway = buildGateway(config, { db, clock: systemClock, logger });
@@ -57,13 +57,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
-function printWelcome(
-  base: string,
-  kind: string,
-  store: string,
-  seeded: boolean,
-  config: ReturnType<typeof loadConfig>,
-): void {
+function printWelcome(base: string, kind: string, store: string, seeded: boolean, config: Config): void {
   const lines = [
     '',
     `VTJ notification gateway on ${base}  (${store})`,

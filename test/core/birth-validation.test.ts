@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { type DomainError, ERROR_CATALOGUE } from '../../src/core/errors';
+import { ERROR_CATALOGUE } from '../../src/core/errors';
 import { validateBirth } from '../../src/core/notifications/birth';
 import type { ValidationContext } from '../../src/core/notifications/rules';
 import {
   assertNoPersonalData,
-  domainErrorOf,
   fieldCodes,
+  invalidity,
   type Json,
   REMOVE,
   withChanges,
@@ -39,22 +39,7 @@ function birth(changes: Record<string, unknown> = {}): Json {
   return withChanges(EXAMPLE, changes);
 }
 
-function failure(input: unknown, context: ValidationContext = ctx): DomainError {
-  return domainErrorOf(() => validateBirth(input, context));
-}
-
-/** Asserts VALIDATION_FAILED with exactly these [field, code] pairs, and no personal data in texts. */
-function assertInvalid(input: unknown, expected: Array<[string, string]>, context = ctx): DomainError {
-  const e = failure(input, context);
-  assert.equal(e.code, 'VALIDATION_FAILED', e.message);
-  assert.deepEqual(fieldCodes(e), expected);
-  const codes = [MOTHER, TEMPORARY_MOTHER];
-  const given = (input as { mother?: { personalIdentityCode?: unknown } } | null)?.mother
-    ?.personalIdentityCode;
-  if (typeof given === 'string' && given.length >= 6) codes.push(given);
-  assertNoPersonalData(e, ...codes);
-  return e;
-}
+const { failure, assertInvalid } = invalidity(validateBirth, ctx, 'mother', [MOTHER, TEMPORARY_MOTHER]);
 
 describe('validateBirth', () => {
   describe('a valid notification', () => {

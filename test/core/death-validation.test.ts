@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import type { DomainError } from '../../src/core/errors';
 import { validateDeath } from '../../src/core/notifications/death';
 import type { ValidationContext } from '../../src/core/notifications/rules';
 import {
   assertNoPersonalData,
-  domainErrorOf,
   fieldCodes,
+  invalidity,
   type Json,
   REMOVE,
   withChanges,
@@ -29,21 +28,7 @@ function death(changes: Record<string, unknown> = {}): Json {
   return withChanges(EXAMPLE, changes);
 }
 
-function failure(input: unknown, context: ValidationContext = ctx): DomainError {
-  return domainErrorOf(() => validateDeath(input, context));
-}
-
-function assertInvalid(input: unknown, expected: Array<[string, string]>, context = ctx): DomainError {
-  const e = failure(input, context);
-  assert.equal(e.code, 'VALIDATION_FAILED', e.message);
-  assert.deepEqual(fieldCodes(e), expected);
-  const codes = [DECEASED, TEMPORARY];
-  const given = (input as { deceased?: { personalIdentityCode?: unknown } } | null)?.deceased
-    ?.personalIdentityCode;
-  if (typeof given === 'string' && given.length >= 6) codes.push(given);
-  assertNoPersonalData(e, ...codes);
-  return e;
-}
+const { failure, assertInvalid } = invalidity(validateDeath, ctx, 'deceased', [DECEASED, TEMPORARY]);
 
 describe('validateDeath', () => {
   describe('a valid notification', () => {

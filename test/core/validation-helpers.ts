@@ -63,3 +63,28 @@ export function assertNoPersonalData(e: DomainError, ...codes: string[]): void {
     assert.ok(f.message.length > 0, `empty message for ${f.field}`);
   }
 }
+
+/**
+ * `failure` and `assertInvalid` for one validator: the error a bad input gets, and the assertion
+ * that it is VALIDATION_FAILED with exactly the given [field, code] pairs and no personal data
+ * (the known codes, and whatever code the input gave for `role`) in any text.
+ */
+export function invalidity<C>(
+  validate: (input: unknown, context: C) => unknown,
+  defaultContext: C,
+  role: string,
+  knownCodes: string[],
+) {
+  const failure = (input: unknown, context: C = defaultContext): DomainError =>
+    domainErrorOf(() => validate(input, context));
+  const assertInvalid = (input: unknown, expected: Array<[string, string]>, context: C = defaultContext) => {
+    const e = failure(input, context);
+    assert.equal(e.code, 'VALIDATION_FAILED', e.message);
+    assert.deepEqual(fieldCodes(e), expected);
+    const given = ((input as Json | null)?.[role] as Json | undefined)?.personalIdentityCode;
+    const codes = typeof given === 'string' && given.length >= 6 ? [...knownCodes, given] : knownCodes;
+    assertNoPersonalData(e, ...codes);
+    return e;
+  };
+  return { failure, assertInvalid };
+}
