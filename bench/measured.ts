@@ -59,16 +59,19 @@ export interface Machine {
   loadAverage: { start: number; end: number };
 }
 
+/** What every births benchmark records about how it ran. */
+export type RunSettings = LoadSettings & {
+  rounds: number;
+  mothers: number;
+  birthDays: number;
+  serverProcess: 'child' | 'inline';
+};
+
 export interface BenchResults {
   benchmark: 'rest-births-vs-baseline';
   date: string;
   machine: Machine;
-  settings: LoadSettings & {
-    rounds: number;
-    mothers: number;
-    birthDays: number;
-    serverProcess: 'child' | 'inline';
-  };
+  settings: RunSettings;
   targetRatio: number;
   stores: StoreResult[];
 }

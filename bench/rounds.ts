@@ -1,5 +1,6 @@
 import os from 'node:os';
 import {
+  BIRTH_DAYS,
   type LoadRequest,
   type LoadRun,
   type LoadSettings,
@@ -7,7 +8,7 @@ import {
   runHasErrors,
   runLoad,
 } from './load';
-import { type Machine, type RoundRun, statsDelta } from './measured';
+import { type Machine, type RoundRun, type RunSettings, statsDelta } from './measured';
 import type { RunningTarget } from './target';
 
 /**
@@ -32,6 +33,23 @@ export function roundSettings(): RoundSettings {
     durationSec: envInt('BENCH_DURATION', 8),
     warmupSec: envInt('BENCH_WARMUP', 3),
     rounds: envInt('BENCH_ROUNDS', 3),
+  };
+}
+
+/** Mothers loaded into each gateway's register for the births to name. */
+export const MOTHERS = 5000;
+
+/** The run's settings as the results record them, and whether the servers run in this process. */
+export function runSettings(): { settings: RunSettings; inline: boolean } {
+  const inline = process.env.BENCH_INLINE === '1';
+  return {
+    inline,
+    settings: {
+      ...roundSettings(),
+      mothers: MOTHERS,
+      birthDays: BIRTH_DAYS,
+      serverProcess: inline ? 'inline' : 'child',
+    },
   };
 }
 

@@ -3,10 +3,18 @@ import os from 'node:os';
 import { motherCodes } from './gateway-server';
 import { interpretation } from './interpretation';
 import { launch } from './launch';
-import { BIRTH_DAYS, birthBodies } from './load';
+import { birthBodies } from './load';
 import { type BenchResults, type StoreResult, storeResult, summarize, TARGET_RATIO } from './measured';
 import { markdownSection, markdownTable, roundRatiosText, updateBenchmarksMd, writeResults } from './report';
-import { type Driver, log, machine, type RoundSettings, roundSettings, warmUpAndAlternate } from './rounds';
+import {
+  type Driver,
+  log,
+  MOTHERS,
+  machine,
+  type RoundSettings,
+  runSettings,
+  warmUpAndAlternate,
+} from './rounds';
 import { freshPglite, freshPostgres, type ProvisionedStore } from './stores';
 import type { RunningTarget, TargetKind } from './target';
 
@@ -18,7 +26,6 @@ import type { RunningTarget, TargetKind } from './target';
  * gateway, …) and the medians are reported, so a burst of outside load skews
  * one round rather than the result. A benchmark, not a test: it never fails on numbers.
  */
-const MOTHERS = 5000;
 
 /** Starts both targets at once (each in its own child process unless inline); closes either on failure. */
 async function launchBoth(stores: Record<TargetKind, ProvisionedStore>, inline: boolean): Promise<Driver[]> {
@@ -69,18 +76,12 @@ async function benchStore(kind: 'pglite' | 'pg', s: RoundSettings, inline: boole
 }
 
 async function main(): Promise<void> {
-  const settings = roundSettings();
-  const inline = process.env.BENCH_INLINE === '1';
+  const { settings, inline } = runSettings();
   const results: BenchResults = {
     benchmark: 'rest-births-vs-baseline',
     date: new Date().toISOString(),
     machine: machine(),
-    settings: {
-      ...settings,
-      mothers: MOTHERS,
-      birthDays: BIRTH_DAYS,
-      serverProcess: inline ? 'inline' : 'child',
-    },
+    settings,
     targetRatio: TARGET_RATIO,
     stores: [],
   };

@@ -1,6 +1,5 @@
 import type { FacadeCost } from './facade-cost';
-import type { LoadSettings } from './load';
-import type { Machine, Measured } from './measured';
+import type { Machine, Measured, RunSettings } from './measured';
 import {
   machineParagraph,
   ms,
@@ -33,11 +32,7 @@ export interface SoapBenchResults {
   benchmark: 'soap-v2-vs-rest-births';
   date: string;
   machine: Machine;
-  settings: LoadSettings & {
-    rounds: number;
-    mothers: number;
-    birthDays: number;
-    serverProcess: 'child' | 'inline';
+  settings: RunSettings & {
     /** How the one benchmark client is registered: SOAP is only for `existing` clients. */
     clientKind: 'existing';
     /** Settings given to the gateway on top of the benchmark's own (the SOAP cut-offs). */

@@ -3,10 +3,18 @@ import os from 'node:os';
 import { facadeCost } from './facade-cost';
 import { motherCodes } from './gateway-server';
 import { launch } from './launch';
-import { BIRTH_DAYS, birthBodies, type LoadRequest, REST_BIRTHS } from './load';
+import { birthBodies, type LoadRequest, REST_BIRTHS } from './load';
 import { median, pairedRatios, summarize } from './measured';
 import { roundRatiosText } from './report';
-import { type Driver, log, machine, type RoundSettings, roundSettings, warmUpAndAlternate } from './rounds';
+import {
+  type Driver,
+  log,
+  MOTHERS,
+  machine,
+  type RoundSettings,
+  runSettings,
+  warmUpAndAlternate,
+} from './rounds';
 import { SOAP_V2_BIRTHS, soapBirthBodies } from './soap-load';
 import {
   SOAP_TARGET_RATIO,
@@ -28,7 +36,6 @@ import type { RunningTarget } from './target';
  * SOAP, …), so the façade is the only difference, and the medians are
  * reported. A benchmark, not a test: it never fails on numbers.
  */
-const MOTHERS = 5000;
 
 /** Both SOAP cut-offs lie in the past by the default settings: moved later so SOAP v2 is still open. */
 export const SOAP_OPEN_ENV = {
@@ -111,17 +118,13 @@ async function benchStore(
 }
 
 async function main(): Promise<void> {
-  const settings = roundSettings();
-  const inline = process.env.BENCH_INLINE === '1';
+  const { settings, inline } = runSettings();
   const results: SoapBenchResults = {
     benchmark: 'soap-v2-vs-rest-births',
     date: new Date().toISOString(),
     machine: machine(),
     settings: {
       ...settings,
-      mothers: MOTHERS,
-      birthDays: BIRTH_DAYS,
-      serverProcess: inline ? 'inline' : 'child',
       clientKind: 'existing',
       gatewayEnv: SOAP_OPEN_ENV,
     },

@@ -1,7 +1,7 @@
 import express, { type Request, type Response, Router } from 'express';
-import type { CutoffSettings } from '../core/clients/channel-policy';
-import { CHANNELS, type ChannelException, type Client, SOAP_CHANNELS } from '../core/clients/client';
+import { CHANNELS, type ChannelException, type Client } from '../core/clients/client';
 import type { ClientOverview, ClientService } from '../core/clients/client-service';
+import { migrationSummary } from '../core/clients/migration-summary';
 import { validationFailed } from '../core/errors';
 import type { AuditEntry, Store } from '../core/ports';
 import { loadPersons } from '../core/register/person-loading';
@@ -113,29 +113,6 @@ function exceptionView(e: ChannelException) {
 
 function auditView(a: AuditEntry) {
   return { at: a.at.toISOString(), operator: a.operator, action: a.action, details: a.details };
-}
-
-/** Counts per status and per channel (clients that called it in 30 days, and their calls), and the cut-offs. */
-function migrationSummary(all: ClientOverview[], settings: CutoffSettings) {
-  const byStatus = { ok: 0, 'fix-by': 0, overdue: 0 };
-  const byChannel = Object.fromEntries(
-    CHANNELS.map((c) => [c, { clients: 0, accepted30d: 0, refused30d: 0 }]),
-  );
-  for (const o of all) {
-    byStatus[o.status.status]++;
-    for (const u of o.usage) {
-      const c = byChannel[u.channel] as { clients: number; accepted30d: number; refused30d: number };
-      c.clients++;
-      c.accepted30d += u.accepted;
-      c.refused30d += u.refused;
-    }
-  }
-  return {
-    clients: all.length,
-    byStatus,
-    byChannel,
-    cutoffs: Object.fromEntries(SOAP_CHANNELS.map((c) => [c, settings.cutoffs[c].toISOString()])),
-  };
 }
 
 /** `?asOf=YYYY-MM-DD`: the status at the end of that Helsinki day, for "who will be overdue then?". */

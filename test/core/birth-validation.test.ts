@@ -4,6 +4,7 @@ import { validateBirth } from '../../src/core/notifications/birth';
 import type { ValidationContext } from '../../src/core/notifications/rules';
 import {
   assertNoPersonalData,
+  CONTRACT_BIRTH,
   fieldCodes,
   invalidity,
   type Json,
@@ -17,23 +18,7 @@ const sandboxCtx: ValidationContext = { ...ctx, sandbox: true };
 const MOTHER = '131052-308T'; // 1952-10-13, female, permanent
 const TEMPORARY_MOTHER = '150590-9021'; // 1990-05-15, female, individual number 902
 
-/** The contract's example birth notification (§2). */
-const EXAMPLE: Json = {
-  notificationId: 'synnytys-2026-000123',
-  child: {
-    birthDateTime: '2026-11-20T14:32:00+02:00',
-    sex: 'female',
-    birthWeightGrams: 3480,
-    birthLengthCm: 50,
-  },
-  birth: {
-    municipalityCode: '091',
-    facilityOid: '1.2.246.10.1234567.10.1',
-    liveBorn: true,
-    multipleBirth: { order: 1, count: 2 },
-  },
-  mother: { personalIdentityCode: MOTHER },
-};
+const EXAMPLE = CONTRACT_BIRTH;
 
 function birth(changes: Record<string, unknown> = {}): Json {
   return withChanges(EXAMPLE, changes);

@@ -3,6 +3,7 @@ import { validateDeath } from '../../src/core/notifications/death';
 import type { ValidationContext } from '../../src/core/notifications/rules';
 import {
   assertNoPersonalData,
+  CONTRACT_DEATH,
   fieldCodes,
   invalidity,
   type Json,
@@ -16,13 +17,7 @@ const ctx: ValidationContext = { now: new Date('2026-11-23T10:00:00Z'), sandbox:
 const DECEASED = '010150-123A'; // 1950-01-01, male, permanent
 const TEMPORARY = '150590-9021'; // individual number 902
 
-/** The contract's example death notification (§2). */
-const EXAMPLE: Json = {
-  notificationId: 'kuolema-2026-000045',
-  deceased: { personalIdentityCode: DECEASED },
-  death: { date: '2026-11-19', dateAccuracy: 'exact', time: '13:05', municipalityCode: '091' },
-  determination: { physicianId: '123456789', determinedAt: '2026-11-19T15:00:00+02:00' },
-};
+const EXAMPLE = CONTRACT_DEATH;
 
 function death(changes: Record<string, unknown> = {}): Json {
   return withChanges(EXAMPLE, changes);

@@ -4,33 +4,13 @@ import { validateBirth } from '../../src/core/notifications/birth';
 import { validateDeath } from '../../src/core/notifications/death';
 import { fingerprint } from '../../src/core/notifications/fingerprint';
 import type { ValidationContext } from '../../src/core/notifications/rules';
-import { type Json, REMOVE, withChanges } from './validation-helpers';
+import { CONTRACT_BIRTH, CONTRACT_DEATH, type Json, REMOVE, withChanges } from './validation-helpers';
 
 const ctx: ValidationContext = { now: new Date('2026-11-23T10:00:00Z'), sandbox: false };
 
-const BIRTH: Json = {
-  notificationId: 'synnytys-2026-000123',
-  child: {
-    birthDateTime: '2026-11-20T14:32:00+02:00',
-    sex: 'female',
-    birthWeightGrams: 3480,
-    birthLengthCm: 50,
-  },
-  birth: {
-    municipalityCode: '091',
-    facilityOid: '1.2.246.10.1234567.10.1',
-    liveBorn: true,
-    multipleBirth: { order: 1, count: 2 },
-  },
-  mother: { personalIdentityCode: '131052-308T' },
-};
+const BIRTH = CONTRACT_BIRTH;
 
-const DEATH: Json = {
-  notificationId: 'kuolema-2026-000045',
-  deceased: { personalIdentityCode: '010150-123A' },
-  death: { date: '2026-11-19', dateAccuracy: 'exact', time: '13:05', municipalityCode: '091' },
-  determination: { physicianId: '123456789', determinedAt: '2026-11-19T15:00:00+02:00' },
-};
+const DEATH = CONTRACT_DEATH;
 
 /** The same JSON with every object's keys in reverse order. */
 function reversedKeys(value: unknown): unknown {
