@@ -5,7 +5,6 @@ import { migrationSummary } from '../core/clients/migration-summary';
 import { validationFailed } from '../core/errors';
 import type { AuditEntry, Store } from '../core/ports';
 import { loadPersons } from '../core/register/person-loading';
-import { helsinkiEndOfDay, isCalendarDate } from '../core/time/helsinki';
 import { requireJson } from '../http/require-json';
 import {
   inlineValidator,
@@ -14,6 +13,8 @@ import {
   structuralErrors,
 } from '../rest/openapi-document';
 import { bearerAuth } from './bearer-auth';
+import { asOfInstant } from './query';
+import { clientPageRoute, dashboardRoute, pageErrors, pageHeaders, wantsHtml } from './web/web-routes';
 
 export interface OpsDeps {
   clients: ClientService;
@@ -34,11 +35,15 @@ const personsBody = inlineValidator(
 /** The operator API under /ops (contract §6). */
 export function opsRoutes(deps: OpsDeps): Router {
   const router = Router();
+  // The operator pages (a browser asking for text/html) get their security headers even on a 401.
+  router.use((req, res, next) => (req.path === '/' || wantsHtml(req) ? pageHeaders(req, res, next) : next()));
   router.use(bearerAuth(deps.operators));
+  router.get('/', dashboardRoute(deps.clients));
+  router.get('/clients/:clientId', clientPageRoute(deps.clients));
   const json = express.json({ limit: deps.bodyLimitBytes, strict: true, type: () => true });
 
   router.get('/clients', async (req: Request, res: Response) => {
-    const overview = await deps.clients.overview(asOf(req.query.asOf));
+    const overview = await deps.clients.overview(asOfInstant(req.query.asOf));
     res.json({ clients: overview.map((o) => overviewView(deps.clients, o)) });
   });
 
@@ -54,7 +59,7 @@ export function opsRoutes(deps: OpsDeps): Router {
 
   router.get('/clients/:clientId', async (req: Request, res: Response) => {
     const id = String(req.params.clientId);
-    const o = (await deps.clients.overview(asOf(req.query.asOf))).find((x) => x.client.id === id);
+    const o = (await deps.clients.overview(asOfInstant(req.query.asOf))).find((x) => x.client.id === id);
     if (!o) await deps.clients.get(id); // throws CLIENT_NOT_FOUND
     const trail = await deps.clients.trail(id);
     res.json({ ...overviewView(deps.clients, o as ClientOverview), audit: trail.map(auditView) });
@@ -81,7 +86,10 @@ export function opsRoutes(deps: OpsDeps): Router {
 
   router.get('/migration', async (req: Request, res: Response) => {
     res.json(
-      migrationSummary(await deps.clients.overview(asOf(req.query.asOf)), deps.clients.cutoffSettings()),
+      migrationSummary(
+        await deps.clients.overview(asOfInstant(req.query.asOf)),
+        deps.clients.cutoffSettings(),
+      ),
     );
   });
 
@@ -90,6 +98,7 @@ export function opsRoutes(deps: OpsDeps): Router {
     if (errors.length > 0) throw validationFailed(errors);
     res.json(await loadPersons(deps.store, req.body));
   });
+  router.use(pageErrors);
   return router;
 }
 
@@ -97,6 +106,7 @@ function overviewView(service: ClientService, o: ClientOverview) {
   return {
     ...clientView(service, o.client),
     migration: { ...o.status, cutoffs: o.cutoffs },
+    lastSoapCall: o.lastSoapCall && { channel: o.lastSoapCall.channel, at: o.lastSoapCall.at.toISOString() },
     usage: o.usage.map((u) => ({
       channel: u.channel,
       accepted30d: u.accepted,
@@ -113,15 +123,6 @@ function exceptionView(e: ChannelException) {
 
 function auditView(a: AuditEntry) {
   return { at: a.at.toISOString(), operator: a.operator, action: a.action, details: a.details };
-}
-
-/** `?asOf=YYYY-MM-DD`: the status at the end of that Helsinki day, for "who will be overdue then?". */
-function asOf(raw: unknown): Date | undefined {
-  if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || !isCalendarDate(raw)) {
-    throw validationFailed([{ field: 'asOf', code: 'INVALID_DATE', message: 'must be a date YYYY-MM-DD' }]);
-  }
-  return helsinkiEndOfDay(raw);
 }
 
 function clientView(service: ClientService, c: Client) {

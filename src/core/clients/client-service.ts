@@ -22,6 +22,8 @@ export interface ClientOverview {
   usage: UsageSummary[];
   status: MigrationStatus;
   cutoffs: Record<SoapChannel, string | null>;
+  /** The client's last SOAP call on record, however long ago. */
+  lastSoapCall: { channel: SoapChannel; at: Date } | null;
 }
 
 export interface IdentifiedClient {
@@ -184,7 +186,11 @@ export class ClientService {
   async overview(asOf?: Date): Promise<ClientOverview[]> {
     const now = this.clock.now();
     const since = helsinkiDate(new Date(now.getTime() - 30 * 86_400_000));
-    const [clients, usage] = await Promise.all([this.repo.list(), this.usage?.store.summary(since) ?? []]);
+    const [clients, usage, ever] = await Promise.all([
+      this.repo.list(),
+      this.usage?.store.summary(since) ?? [],
+      this.usage?.store.summary(EPOCH_DAY) ?? [],
+    ]);
     return clients.map((client) => {
       const own = usage.filter((u) => u.clientId === client.id);
       return {
@@ -192,8 +198,14 @@ export class ClientService {
         usage: own,
         status: migrationStatus(client, own, now, this.cutoffs, asOf ?? now),
         cutoffs: effectiveCutoffs(client, this.cutoffs),
+        lastSoapCall: lastSoapCall(ever.filter((u) => u.clientId === client.id)),
       };
     });
+  }
+
+  /** The clock's now: what "today" and "days to cut-off" are counted from. */
+  now(): Date {
+    return this.clock.now();
   }
 
   find(id: string): Promise<Client | undefined> {
@@ -205,6 +217,17 @@ export class ClientService {
     if (!client) throw clientNotFound();
     return client;
   }
+}
+
+const EPOCH_DAY = '1970-01-01';
+
+function lastSoapCall(usage: readonly UsageSummary[]): ClientOverview['lastSoapCall'] {
+  let last: ClientOverview['lastSoapCall'] = null;
+  for (const u of usage) {
+    if (u.channel !== 'rest' && (!last || u.lastSeen > last.at))
+      last = { channel: u.channel, at: u.lastSeen };
+  }
+  return last;
 }
 
 function clientNotFound(): DomainError {
