@@ -21,8 +21,10 @@ function costParagraph(c: FacadeCost): string {
     `${us(c.soap.toCommand)}, \`responseEnvelope\` ${us(c.soap.responseEnvelope)}: ${us(soap)} per request;`,
     `REST \`JSON.parse\` ${us(c.rest.jsonParse)}, the schema validator ${us(c.rest.schemaValidate)}, the JSON`,
     `response ${us(c.rest.jsonResponse)}: ${us(rest)}. \`parseEnvelope\` alone is`,
-    `${pct(c.soap.parseEnvelope / soap)} of SOAP's own steps; it checks well-formedness with fast-xml-parser's`,
-    '`XMLValidator` and then parses the text a second time with its `XMLParser`.',
+    `${pct(c.soap.parseEnvelope / soap)} of SOAP's own steps: one strict, namespace-aware saxes pass that builds`,
+    'a small element tree, from which the header to echo (sliced from the text by position), the X-Road',
+    'client and the body are read. (With fast-xml-parser, a validating pass and then a parsing pass, it was',
+    '119 µs of 136 µs on 2026-11-23.)',
   );
 }
 

@@ -1,4 +1,4 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { DomainError } from '../core/errors';
 
 export const SOAP_ENV_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
@@ -22,170 +22,127 @@ export interface SoapRequest {
   body: XmlNode;
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-const REFERENCE = /&(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);/g;
-
-/**
- * XML's five entities and character references, decoded in one pass (so "&amp;#65;" stays "&#65;").
- * The guard has already refused every other entity; the parser's own HTML-entity table costs more
- * than the rest of the parse and would accept entities XML does not have.
- */
-function decodeReferences(_name: string, value: string): string {
-  if (!value.includes('&')) return value;
-  return value.replace(REFERENCE, (_m, ref: string) =>
-    ref[0] === '#'
-      ? String.fromCodePoint(
-          ref[1] === 'x' || ref[1] === 'X' ? Number.parseInt(ref.slice(2), 16) : Number(ref.slice(1)),
-        )
-      : (ENTITIES[ref] as string),
-  );
+/** An element as the parse leaves it: resolved name, its own namespace declarations, children and text. */
+interface Element {
+  local: string;
+  uri: string;
+  /** Declarations made on this element itself. */
+  ns: Record<string, string>;
+  children: Element[];
+  text: string;
+  /** Where the element's content starts and ends in the message text. */
+  contentStart: number;
+  contentEnd: number;
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  processEntities: false,
-  htmlEntities: false,
-  tagValueProcessor: decodeReferences,
-  attributeValueProcessor: decodeReferences,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  // No tag paths for the value callbacks: nothing here uses them, and building them costs a sixth of the parse.
-  jPath: false,
-});
-
+/**
+ * Parses a SOAP 1.1 envelope in one strict pass with saxes (well-formedness,
+ * namespaces, the predefined entities and character references: XML 1.0 as
+ * its conformance suite defines it). Measured here, one saxes pass costs about
+ * a quarter of fast-xml-parser's validator and parser over the same message.
+ * The text has passed guardXml: no DTD, bounded depth and size.
+ */
 export function parseEnvelope(text: string): SoapRequest {
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) {
-    // The validator quotes the offending markup, which may be most of the message: keep the gist.
-    const msg = valid.err.msg.length > 200 ? `${valid.err.msg.slice(0, 200)}…` : valid.err.msg;
-    throw new DomainError(
-      'MALFORMED_REQUEST',
-      `The SOAP message is not well-formed XML (line ${valid.err.line}: ${msg}).`,
-    );
-  }
-  let doc: XmlNode;
-  try {
-    doc = parser.parse(text) as XmlNode;
-  } catch {
-    // Well-formed, yet refused by the parser: its own nesting cap, or a name it reserves (__proto__).
-    throw new DomainError('MALFORMED_REQUEST', 'The SOAP message could not be parsed.');
-  }
-  const [envName, envelope] = onlyElement(doc);
-  const envNs = declarations(envelope);
-  const envPrefix = prefixOf(envName);
-  if (localName(envName) !== 'Envelope' || envNs[envPrefix] !== SOAP_ENV_NS) {
+  const root = parseTree(text);
+  if (root.local !== 'Envelope' || root.uri !== SOAP_ENV_NS) {
     throw new DomainError(
       'MALFORMED_REQUEST',
       `The message is not a SOAP 1.1 envelope (namespace ${SOAP_ENV_NS}).`,
     );
   }
-  const q = (name: string) => (envPrefix ? `${envPrefix}:${name}` : name);
-  const header = (envelope as XmlNode)[q('Header')];
-  const body = (envelope as XmlNode)[q('Body')];
-  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+  const soap = (name: string) => root.children.filter((c) => c.local === name && c.uri === SOAP_ENV_NS);
+  const headers = soap('Header');
+  const bodies = soap('Body');
+  const header = headers[0];
+  const body = bodies[0];
+  if (headers.length > 1)
+    throw new DomainError('MALFORMED_REQUEST', 'The SOAP envelope has more than one Header.');
+  if (!body || bodies.length !== 1) {
     throw new DomainError('MALFORMED_REQUEST', 'The SOAP envelope has no Body, or more than one.');
   }
-  const headerNamespaces = { ...envNs, ...(isNode(header) ? declarations(header) : {}) };
-  const bodyNs = { ...envNs, ...declarations(body as XmlNode) };
-  const [wrapperName, wrapper] = onlyElement(
-    body as XmlNode,
-    'The SOAP Body must hold exactly one request element.',
-  );
-  const wrapperNs = { ...bodyNs, ...(isNode(wrapper) ? declarations(wrapper) : {}) };
-
+  const wrapper = body.children[0];
+  if (!wrapper || body.children.length !== 1) {
+    throw new DomainError('MALFORMED_REQUEST', 'The SOAP Body must hold exactly one request element.');
+  }
   return {
-    headerXml: rawHeader(text, envPrefix),
-    headerNamespaces,
-    clientId: isNode(header) ? xRoadClient(header, headerNamespaces) : undefined,
-    operation: localName(wrapperName),
-    namespace: wrapperNs[prefixOf(wrapperName)],
-    body: isNode(wrapper) ? strip(wrapper) : {},
+    headerXml: header ? text.slice(header.contentStart, header.contentEnd) : '',
+    headerNamespaces: { ...root.ns, ...header?.ns },
+    clientId: header ? xRoadClient(header) : undefined,
+    operation: wrapper.local,
+    namespace: wrapper.uri || undefined,
+    body: strip(wrapper),
   };
 }
 
-/** The X-Road 4.0 `client` header as `INSTANCE/CLASS/MEMBER/SUBSYSTEM`. */
-function xRoadClient(header: XmlNode, inScope: Record<string, string>): string | undefined | null {
-  const entry = Object.entries(header).find(([k, v]) => {
-    if (k.startsWith('@_') || localName(k) !== 'client') return false;
-    const ns = { ...inScope, ...(isNode(v) ? declarations(v) : {}) };
-    return ns[prefixOf(k)] === XROAD_NS;
+function parseTree(text: string): Element {
+  const parser = new SaxesParser({ xmlns: true });
+  const top: Element = newElement('', '', {}, 0);
+  const stack: Element[] = [top];
+  parser.on('opentag', (tag: SaxesTagNS) => {
+    const el = newElement(tag.local, tag.uri, tag.ns, parser.position);
+    (stack[stack.length - 1] as Element).children.push(el);
+    stack.push(el);
   });
-  if (!entry) return undefined;
-  const client = entry[1];
-  if (!isNode(client)) return null;
-  const parts = strip(client);
-  const values = ['xRoadInstance', 'memberClass', 'memberCode', 'subsystemCode'].map((k) => parts[k]);
-  if (values.some((v) => typeof v !== 'string' || v === '' || v.includes('/'))) return null;
+  parser.on('closetag', (tag: SaxesTagNS) => {
+    const el = stack.pop() as Element;
+    // The end tag `</name …>` just read; a self-closing element has no content.
+    el.contentEnd = tag.isSelfClosing ? el.contentStart : text.lastIndexOf('</', parser.position - 1);
+  });
+  const onText = (t: string) => {
+    (stack[stack.length - 1] as Element).text += t;
+  };
+  parser.on('text', onText);
+  parser.on('cdata', onText);
+  try {
+    parser.write(text).close();
+  } catch (e) {
+    // saxes reports "line:column: message"; the message may quote markup, so keep the gist.
+    const m = /^(\d+):\d+: ([\s\S]*)$/.exec(e instanceof Error ? e.message : String(e));
+    const msg = (m?.[2] ?? 'unreadable').slice(0, 200);
+    throw new DomainError(
+      'MALFORMED_REQUEST',
+      `The SOAP message is not well-formed XML (line ${m?.[1] ?? '?'}: ${msg}).`,
+    );
+  }
+  return top.children[0] as Element;
+}
+
+function newElement(local: string, uri: string, ns: Record<string, string>, contentStart: number): Element {
+  return { local, uri, ns, children: [], text: '', contentStart, contentEnd: contentStart };
+}
+
+const CLIENT_PARTS = ['xRoadInstance', 'memberClass', 'memberCode', 'subsystemCode'] as const;
+
+/** The X-Road 4.0 `client` header as `INSTANCE/CLASS/MEMBER/SUBSYSTEM`. */
+function xRoadClient(header: Element): string | undefined | null {
+  const clients = header.children.filter((c) => c.local === 'client' && c.uri === XROAD_NS);
+  const client = clients[0];
+  if (!client) return undefined;
+  if (clients.length > 1) return null;
+  const values = CLIENT_PARTS.map((name) => {
+    const found = client.children.filter((c) => c.local === name);
+    return found.length === 1 && found[0]?.children.length === 0 ? found[0].text.trim() : undefined;
+  });
+  if (values.some((v) => v === undefined || v === '' || v.includes('/'))) return null;
   return values.join('/');
 }
 
-/** The Header element's content, byte for byte as the client sent it. */
-function rawHeader(text: string, prefix: string): string {
-  const name = prefix ? `${prefix}:Header` : 'Header';
-  let start = -1;
-  let depth = 0;
-  // Walk the markup, stepping over comments, CDATA and processing instructions (which may mention
-  // "</soap:Header>" without being one) and over quoted attribute values (which may hold ">").
-  for (let i = text.indexOf('<'); i >= 0; i = text.indexOf('<', i)) {
-    const skip = ['<!--', '-->', '<![CDATA[', ']]>', '<?', '?>'];
-    const k = [0, 2, 4].find((j) => text.startsWith(skip[j] as string, i));
-    if (k !== undefined) {
-      const close = text.indexOf(skip[k + 1] as string, i);
-      if (close < 0) return '';
-      i = close + (skip[k + 1] as string).length;
+/**
+ * Drops prefixes and attributes: `<v2:Lapsi><v2:Sukupuoli>1</…></…>` → `{ Lapsi: { Sukupuoli: '1' } }`.
+ * A leaf is its trimmed text; a repeated name becomes an array; text beside child elements is ignored.
+ */
+function strip(el: Element): XmlNode {
+  const out: XmlNode = {};
+  for (const child of el.children) {
+    const v = child.children.length === 0 ? child.text.trim() : strip(child);
+    const seen = Object.hasOwn(out, child.local) ? out[child.local] : undefined;
+    if (Array.isArray(seen)) {
+      seen.push(v);
       continue;
     }
-    const end = tagEnd(text, i);
-    if (end < 0) return '';
-    const closing = text[i + 1] === '/';
-    const tagName = /^<\/?([^\s/>]+)/.exec(text.slice(i, Math.min(end + 1, i + 300)))?.[1];
-    if (tagName === name) {
-      const selfClosing = text[end - 1] === '/';
-      if (!closing && !selfClosing && depth++ === 0) start = end + 1;
-      else if (closing && --depth === 0) return text.slice(start, i);
-      else if (selfClosing && start < 0) return '';
-    }
-    i = end + 1;
-  }
-  return '';
-}
-
-/** Index of the ">" that ends the tag starting at `i`, skipping quoted attribute values. */
-function tagEnd(text: string, i: number): number {
-  let quote: string | undefined;
-  for (let j = i + 1; j < text.length; j++) {
-    const c = text[j];
-    if (quote) {
-      if (c === quote) quote = undefined;
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '>') return j;
-  }
-  return -1;
-}
-
-function onlyElement(
-  node: XmlNode,
-  message = 'The message must have exactly one root element.',
-): [string, unknown] {
-  const elements = Object.entries(node).filter(([k]) => !k.startsWith('@_') && k !== '#text');
-  const first = elements[0];
-  if (elements.length !== 1 || !first || Array.isArray(first[1]))
-    throw new DomainError('MALFORMED_REQUEST', message);
-  return first;
-}
-
-/** Drops prefixes and attributes: `{ 'v2:Lapsi': { 'v2:Sukupuoli': '1' } }` → `{ Lapsi: { Sukupuoli: '1' } }`. */
-function strip(node: XmlNode): XmlNode {
-  const out: XmlNode = {};
-  for (const [k, v] of Object.entries(node)) {
-    if (k.startsWith('@_') || k === '#text') continue;
     // An own property even for a name such as __proto__, so that it is reported, not swallowed.
-    Object.defineProperty(out, localName(k), {
-      value: Array.isArray(v) ? v.map(value) : value(v),
+    Object.defineProperty(out, child.local, {
+      value: seen === undefined ? v : [seen, v],
       enumerable: true,
       writable: true,
       configurable: true,
@@ -193,24 +150,3 @@ function strip(node: XmlNode): XmlNode {
   }
   return out;
 }
-
-function value(v: unknown): unknown {
-  if (!isNode(v)) return v;
-  const elements = Object.keys(v).filter((k) => !k.startsWith('@_') && k !== '#text');
-  if (elements.length === 0) return typeof v['#text'] === 'string' ? v['#text'] : '';
-  return strip(v);
-}
-
-function declarations(node: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!isNode(node)) return out;
-  for (const [k, v] of Object.entries(node)) {
-    if (k === '@_xmlns') out[''] = String(v);
-    else if (k.startsWith('@_xmlns:')) out[k.slice(8)] = String(v);
-  }
-  return out;
-}
-
-const isNode = (v: unknown): v is XmlNode => typeof v === 'object' && v !== null && !Array.isArray(v);
-const localName = (name: string) => name.slice(name.indexOf(':') + 1);
-const prefixOf = (name: string) => (name.includes(':') ? name.slice(0, name.indexOf(':')) : '');
