@@ -65,6 +65,7 @@ function printWelcome(base: string, kind: string, store: string, seeded: boolean
     config.opsTokenGenerated
       ? `  Operator token for this run (set OPS_TOKEN to choose one): ${config.opsToken}`
       : '  Operator API: Authorization: Bearer $OPS_TOKEN',
+    `  Operator page: ${base}/ops/  (any user name; the operator token as password)`,
   ];
   if (kind === 'pglite' && config.seedDemo) {
     lines.push(
