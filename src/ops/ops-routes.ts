@@ -1,9 +1,8 @@
 import express, { type Request, type Response, Router } from 'express';
-import { CHANNELS, type ChannelException, type Client } from '../core/clients/client';
 import type { ClientOverview, ClientService } from '../core/clients/client-service';
 import { migrationSummary } from '../core/clients/migration-summary';
 import { validationFailed } from '../core/errors';
-import type { AuditEntry, Store } from '../core/ports';
+import type { Store } from '../core/ports';
 import { loadPersons } from '../core/register/person-loading';
 import { requireJson } from '../http/require-json';
 import {
@@ -14,6 +13,7 @@ import {
 } from '../rest/openapi-document';
 import { bearerAuth } from './bearer-auth';
 import { asOfInstant } from './query';
+import { auditView, clientView, exceptionView, overviewView } from './views';
 import { clientPageRoute, dashboardRoute, pageErrors, pageHeaders, wantsHtml } from './web/web-routes';
 
 export interface OpsDeps {
@@ -100,53 +100,4 @@ export function opsRoutes(deps: OpsDeps): Router {
   });
   router.use(pageErrors);
   return router;
-}
-
-function overviewView(service: ClientService, o: ClientOverview) {
-  return {
-    ...clientView(service, o.client),
-    migration: { ...o.status, cutoffs: o.cutoffs },
-    lastSoapCall: o.lastSoapCall && { channel: o.lastSoapCall.channel, at: o.lastSoapCall.at.toISOString() },
-    usage: o.usage.map((u) => ({
-      channel: u.channel,
-      accepted30d: u.accepted,
-      refused30d: u.refused,
-      firstSeen: u.firstSeen.toISOString(),
-      lastSeen: u.lastSeen.toISOString(),
-    })),
-  };
-}
-
-function exceptionView(e: ChannelException) {
-  return { ...e, grantedAt: e.grantedAt.toISOString(), revokedAt: e.revokedAt?.toISOString() ?? null };
-}
-
-function auditView(a: AuditEntry) {
-  return { at: a.at.toISOString(), operator: a.operator, action: a.action, details: a.details };
-}
-
-function clientView(service: ClientService, c: Client) {
-  const channels = Object.fromEntries(
-    CHANNELS.map((ch) => {
-      const d = service.decide(c, ch);
-      return [
-        ch,
-        d.allowed
-          ? { allowed: true, cutoff: d.sunset?.toISOString() ?? null, successor: d.successor }
-          : { allowed: false, code: d.code, cutoff: d.cutoff?.toISOString() ?? null, successor: d.successor },
-      ];
-    }),
-  );
-  return {
-    id: c.id,
-    name: c.name,
-    organisation: c.organisation,
-    kind: c.kind,
-    sandbox: c.sandbox,
-    certificateFingerprints: c.certificateFingerprints,
-    exceptions: c.exceptions.map(exceptionView),
-    channels,
-    createdAt: c.createdAt.toISOString(),
-    updatedAt: c.updatedAt.toISOString(),
-  };
 }

@@ -1,17 +1,27 @@
 import { PGlite } from '@electric-sql/pglite';
+import { lockDataDir } from './data-dir-lock';
 import type { Database } from './database';
 import { parseDate, parseInt8, TYPE_OIDS } from './database';
 
 /**
  * The embedded default: PostgreSQL compiled to WebAssembly, in this process,
  * with its data directory on disk (durable across restarts and SIGKILL).
- * Queries are serialised by PGlite itself.
+ * Queries are serialised by PGlite itself. One process at a time: opening
+ * takes the data directory's lock (DatabaseLockedError when another process
+ * has it), closing releases it.
  */
 export async function createPgliteDatabase(dataDir: string): Promise<Database> {
-  const db = new PGlite(dataDir, {
-    parsers: { [TYPE_OIDS.int8]: parseInt8, [TYPE_OIDS.date]: parseDate },
-  });
-  await db.waitReady;
+  const lock = isOnDisk(dataDir) ? lockDataDir(dataDir) : undefined;
+  let db: PGlite;
+  try {
+    db = new PGlite(dataDir, {
+      parsers: { [TYPE_OIDS.int8]: parseInt8, [TYPE_OIDS.date]: parseDate },
+    });
+    await db.waitReady;
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   return {
     kind: 'pglite',
     async query(text, params) {
@@ -28,6 +38,17 @@ export async function createPgliteDatabase(dataDir: string): Promise<Database> {
     async exec(sql) {
       await db.exec(sql);
     },
-    close: () => db.close(),
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        lock?.release();
+      }
+    },
   };
+}
+
+/** `memory://` (and the browser's `idb://`, `opfs-ahp://`) are no directory that another process could open. */
+function isOnDisk(dataDir: string): boolean {
+  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(dataDir);
 }

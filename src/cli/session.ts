@@ -1,0 +1,62 @@
+import { userInfo } from 'node:os';
+import pino from 'pino';
+import { configFromEnvironment } from '../config';
+import { buildGateway, type Gateway, openDatabase } from '../gateway';
+import { createLogger } from '../infra/logger';
+import { systemClock } from '../infra/system-clock';
+
+/** The options every command accepts (declared on the program). */
+export interface GlobalOptions {
+  json?: boolean;
+  color?: boolean;
+  operator?: string;
+}
+
+/** Where a command writes, and how: JSON or tables, colour or not. */
+export interface Output {
+  json: boolean;
+  color: boolean;
+  /** The terminal's width when stdout is one; tables are fitted to it. */
+  width: number | undefined;
+  print(text: string): void;
+  printJson(value: unknown): void;
+}
+
+export function outputFor(opts: GlobalOptions): Output {
+  const tty = process.stdout.isTTY === true;
+  return {
+    json: opts.json === true,
+    color: tty && opts.color !== false,
+    width: tty ? process.stdout.columns : undefined,
+    print: (text) => void process.stdout.write(`${text}\n`),
+    printJson: (value) => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+  };
+}
+
+/** Who the audit log names for a change: --operator, else `cli:<os user>`. */
+export function operatorName(opts: GlobalOptions): string {
+  if (opts.operator !== undefined) return opts.operator;
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli:unknown'; // no passwd entry for this uid (some containers)
+  }
+}
+
+/**
+ * Runs `fn` over the same database and core the gateway uses (settings from
+ * the environment, as the gateway reads them), then closes the database —
+ * which also releases the embedded database's lock.
+ */
+export async function withGateway<T>(fn: (gateway: Gateway) => Promise<T>): Promise<T> {
+  const config = configFromEnvironment();
+  // Warnings and errors only, to stderr: stdout is the command's output.
+  const level = config.logLevel === 'info' ? 'warn' : config.logLevel;
+  const logger = createLogger(level, pino.destination({ fd: 2, sync: true }));
+  const db = await openDatabase(config, logger);
+  try {
+    return await fn(buildGateway(config, { db, clock: systemClock, logger }));
+  } finally {
+    await db.close();
+  }
+}

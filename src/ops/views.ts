@@ -1,0 +1,62 @@
+import { CHANNELS, type ChannelException, type Client } from '../core/clients/client';
+import type { ClientOverview, ClientService } from '../core/clients/client-service';
+import type { AuditEntry } from '../core/ports';
+
+/**
+ * What operators are shown of a client, as plain JSON: the shapes of the
+ * operator API (/ops) and of `vtj-gateway … --json`, so both say the same.
+ */
+export function clientView(service: ClientService, c: Client) {
+  const channels = Object.fromEntries(
+    CHANNELS.map((ch) => {
+      const d = service.decide(c, ch);
+      return [
+        ch,
+        d.allowed
+          ? { allowed: true, cutoff: d.sunset?.toISOString() ?? null, successor: d.successor }
+          : { allowed: false, code: d.code, cutoff: d.cutoff?.toISOString() ?? null, successor: d.successor },
+      ];
+    }),
+  );
+  return {
+    id: c.id,
+    name: c.name,
+    organisation: c.organisation,
+    kind: c.kind,
+    sandbox: c.sandbox,
+    certificateFingerprints: c.certificateFingerprints,
+    exceptions: c.exceptions.map(exceptionView),
+    channels,
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+  };
+}
+
+/** A client with its migration status and its calls per channel over the last 30 days. */
+export function overviewView(service: ClientService, o: ClientOverview) {
+  return {
+    ...clientView(service, o.client),
+    migration: { ...o.status, cutoffs: o.cutoffs },
+    lastSoapCall: o.lastSoapCall && { channel: o.lastSoapCall.channel, at: o.lastSoapCall.at.toISOString() },
+    usage: o.usage.map((u) => ({
+      channel: u.channel,
+      accepted30d: u.accepted,
+      refused30d: u.refused,
+      firstSeen: u.firstSeen.toISOString(),
+      lastSeen: u.lastSeen.toISOString(),
+    })),
+  };
+}
+
+export function exceptionView(e: ChannelException) {
+  return { ...e, grantedAt: e.grantedAt.toISOString(), revokedAt: e.revokedAt?.toISOString() ?? null };
+}
+
+export function auditView(a: AuditEntry) {
+  return { at: a.at.toISOString(), operator: a.operator, action: a.action, details: a.details };
+}
+
+export type ClientView = ReturnType<typeof clientView>;
+export type OverviewView = ReturnType<typeof overviewView>;
+export type ExceptionView = ReturnType<typeof exceptionView>;
+export type AuditView = ReturnType<typeof auditView>;
