@@ -11,6 +11,7 @@ type Shown = OverviewView & { audit: AuditView[] };
 export function clientDetails(
   o: Shown,
   asOf: string | undefined,
+  today: string,
   out: Pick<Output, 'color' | 'width'>,
 ): string {
   const sections = [
@@ -30,7 +31,7 @@ export function clientDetails(
     heading('Interfaces (now; calls in the last 30 days)', out),
     renderTable(channelRows(o), channelColumns, out),
     heading('Exceptions', out),
-    o.exceptions.length > 0 ? exceptionTable(o.exceptions, out) : 'none',
+    o.exceptions.length > 0 ? exceptionTable(o.exceptions, today, out) : 'none',
     heading('Audit trail', out),
     o.audit.length > 0 ? renderTable(o.audit, auditColumns, out) : 'none',
   ];
@@ -39,9 +40,10 @@ export function clientDetails(
 
 export function exceptionTable(
   exceptions: readonly ExceptionView[],
+  /** Helsinki date, from the gateway's clock: which exceptions are still in force. */
+  today: string,
   out: Pick<Output, 'color' | 'width'>,
 ): string {
-  const today = helsinkiDate(new Date());
   const columns: Column<ExceptionView>[] = [
     { header: 'ID', value: (e) => e.id },
     { header: 'INTERFACE', value: (e) => e.channel },

@@ -89,7 +89,7 @@ export function clientsCommand(program: Command): Command {
         const all = (await gw.clients.overview(asOf)).map((o) => overviewView(gw.clients, o));
         const shown = all.filter((o) => opts.status === undefined || o.migration.status === opts.status);
         if (g.out.json) return g.out.printJson({ clients: shown });
-        const today = helsinkiDate(new Date());
+        const today = helsinkiDate(gw.clients.now());
         const day = opts.asOf ?? today;
         if (shown.length === 0) {
           g.out.print(all.length === 0 ? 'No clients registered.' : `No client has status ${opts.status}.`);
@@ -116,7 +116,7 @@ export function clientsCommand(program: Command): Command {
           audit: (await gw.clients.trail(id)).map(auditView),
         };
         if (g.out.json) return g.out.printJson(view);
-        g.out.print(clientDetails(view, opts.asOf, g.out));
+        g.out.print(clientDetails(view, opts.asOf, helsinkiDate(gw.clients.now()), g.out));
       });
     });
 

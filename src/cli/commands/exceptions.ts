@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { helsinkiDate } from '../../core/time/helsinki';
 import { clientView, exceptionView } from '../../ops/views';
 import { exceptionTable } from '../client-details';
 import { globals } from '../options';
@@ -57,7 +58,7 @@ export function exceptionsCommand(program: Command): Command {
         if (g.out.json) return g.out.printJson({ exceptions: view.exceptions });
         g.out.print(
           view.exceptions.length > 0
-            ? exceptionTable(view.exceptions, g.out)
+            ? exceptionTable(view.exceptions, helsinkiDate(gw.clients.now()), g.out)
             : `${clientId} has no exceptions.`,
         );
       });

@@ -34,7 +34,7 @@ export function migrationCommand(program: Command): Command {
           .sort(byUrgency);
         // The shape of GET /ops/migration, plus the clients that need to act.
         if (g.out.json) return g.out.printJson({ ...summary, notOk });
-        const today = helsinkiDate(new Date());
+        const today = helsinkiDate(gw.clients.now());
         const day = opts.asOf ?? today;
         const s = summary.byStatus;
         g.out.print(

@@ -9,6 +9,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { systemClock } from '../system-clock';
 
 /**
  * The embedded database is single-process: two PGlite instances over one data
@@ -59,7 +60,7 @@ export function lockDataDir(dataDir: string): DataDirLock {
   const mine = JSON.stringify({
     pid: process.pid,
     holder: holderName(),
-    since: new Date().toISOString(),
+    since: systemClock.now().toISOString(),
   } satisfies LockContent);
 
   for (let attempt = 0; ; attempt++) {
