@@ -1,24 +1,13 @@
 import type { MigrationStatus } from '../core/clients/migration-status';
-import { daysBetween, helsinkiDate } from '../core/time/helsinki';
+import { daysBetween, helsinkiDate, helsinkiDateTime } from '../core/time/helsinki';
 import type { AuditView, OverviewView } from '../ops/views';
 import type { Style } from './table';
-
-/** How the CLI writes dates and statuses for people: Helsinki wall-clock time, where VTJ's dates live. */
-const wallClock = new Intl.DateTimeFormat('sv-SE', {
-  timeZone: 'Europe/Helsinki',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
 
 export const NONE = '–';
 
 /** An ISO instant as "YYYY-MM-DD HH:MM" in Helsinki. */
 export function helsinkiTime(iso: string | null | undefined): string {
-  return iso ? wallClock.format(new Date(iso)) : NONE;
+  return iso ? helsinkiDateTime(new Date(iso)) : NONE;
 }
 
 /** An ISO instant as its Helsinki date. */

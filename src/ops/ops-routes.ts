@@ -1,18 +1,12 @@
 import express, { type Request, type Response, Router } from 'express';
 import type { ClientOverview, ClientService } from '../core/clients/client-service';
 import { migrationSummary } from '../core/clients/migration-summary';
-import { validationFailed } from '../core/errors';
 import type { Store } from '../core/ports';
 import { loadPersons } from '../core/register/person-loading';
 import { requireJson } from '../http/require-json';
-import {
-  inlineValidator,
-  openApiDocument,
-  schemaValidator,
-  structuralErrors,
-} from '../rest/openapi-document';
 import { bearerAuth } from './bearer-auth';
 import { asOfInstant } from './query';
+import { checkClientInput, checkPersonsBody } from './request-checks';
 import { auditView, clientView, exceptionView, overviewView } from './views';
 import { clientPageRoute, dashboardRoute, pageErrors, pageHeaders, wantsHtml } from './web/web-routes';
 
@@ -22,15 +16,6 @@ export interface OpsDeps {
   operators: readonly { name: string; token: string }[];
   bodyLimitBytes: number;
 }
-
-const clientInput = schemaValidator('ClientInput');
-const personsBody = inlineValidator(
-  (
-    openApiDocument.paths['/ops/register/persons'] as {
-      post: { requestBody: { content: Record<string, { schema: object }> } };
-    }
-  ).post.requestBody.content['application/json']?.schema ?? {},
-);
 
 /** The operator API under /ops (contract §6). */
 export function opsRoutes(deps: OpsDeps): Router {
@@ -48,8 +33,7 @@ export function opsRoutes(deps: OpsDeps): Router {
   });
 
   router.post('/clients', requireJson, json, async (req: Request, res: Response) => {
-    const errors = structuralErrors(clientInput(req.body) ? [] : clientInput.errors);
-    if (errors.length > 0) throw validationFailed(errors);
+    checkClientInput(req.body);
     const client = await deps.clients.create(req.body, res.locals.operator);
     res
       .status(201)
@@ -94,8 +78,7 @@ export function opsRoutes(deps: OpsDeps): Router {
   });
 
   router.post('/register/persons', requireJson, json, async (req: Request, res: Response) => {
-    const errors = structuralErrors(personsBody(req.body) ? [] : personsBody.errors);
-    if (errors.length > 0) throw validationFailed(errors);
+    checkPersonsBody(req.body);
     res.json(await loadPersons(deps.store, req.body));
   });
   router.use(pageErrors);

@@ -1,11 +1,11 @@
 import { type Command, Option } from 'commander';
 import { helsinkiDate } from '../../core/time/helsinki';
 import { asOfInstant } from '../../ops/query';
+import { checkClientInput } from '../../ops/request-checks';
 import { auditView, clientView, type OverviewView, overviewView } from '../../ops/views';
 import { clientDetails } from '../client-details';
 import { CLIENT_TABLE_LEGEND, clientTable } from '../client-table';
 import { collect, globals } from '../options';
-import { checkClientInput } from '../request-checks';
 import { withGateway } from '../session';
 
 const STATUSES = ['ok', 'fix-by', 'overdue'] as const;

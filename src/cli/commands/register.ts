@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { DomainError } from '../../core/errors';
 import { loadPersons } from '../../core/register/person-loading';
+import { checkPersonsBody } from '../../ops/request-checks';
 import { globals } from '../options';
-import { checkPersonsBody } from '../request-checks';
 import { withGateway } from '../session';
 
 export function registerCommand(program: Command): Command {

@@ -24,6 +24,21 @@ function localParts(instant: Date): Record<string, number> {
   return out;
 }
 
+const WALL_CLOCK = new Intl.DateTimeFormat('sv-SE', {
+  timeZone: 'Europe/Helsinki',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** Helsinki wall-clock time to the minute, for people: "2026-11-23 12:00". */
+export function helsinkiDateTime(instant: Date): string {
+  return WALL_CLOCK.format(instant);
+}
+
 /** The Helsinki calendar date of an instant, as YYYY-MM-DD. */
 export function helsinkiDate(instant: Date): string {
   return new Date(instant.getTime() + offsetMinutes(instant) * 60000).toISOString().slice(0, 10);

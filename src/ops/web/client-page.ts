@@ -2,10 +2,10 @@ import type { ChannelDecision } from '../../core/clients/channel-policy';
 import { CHANNELS, type Client } from '../../core/clients/client';
 import type { ClientOverview } from '../../core/clients/client-service';
 import type { AuditEntry } from '../../core/ports';
-import { helsinkiDate } from '../../core/time/helsinki';
+import { helsinkiDate, helsinkiDateTime } from '../../core/time/helsinki';
 import { html } from './html';
 import { layout } from './layout';
-import { ago, cutoffInWords, helsinkiDateTime, statusLabel, tone } from './presentation';
+import { ago, cutoffInWords, statusLabel, tone } from './presentation';
 
 export interface ClientPageView {
   operator: string;

@@ -47,20 +47,6 @@ export function days(n: number): string {
   return n === 1 ? '1 day' : `${n} days`;
 }
 
-const DATE_TIME = new Intl.DateTimeFormat('sv-SE', {
-  timeZone: 'Europe/Helsinki',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-});
-
-/** Helsinki wall-clock time, minutes precision: "2026-11-23 12:00". */
-export function helsinkiDateTime(d: Date): string {
-  return DATE_TIME.format(d);
-}
-
 /** "3 days ago" / "today" for a past instant, counted in Helsinki days from `today`. */
 export function ago(d: Date, today: string): string {
   const n = daysBetween(helsinkiDate(d), today);
