@@ -56,6 +56,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .id { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; font-size: 14px; color: ${c.blackLight1}; word-break: break-all; }
 .muted { color: ${c.blackLight1}; }
 td .id, td .org { display: block; }
+#clients td:first-child { min-width: 17em; }
+#clients .id { word-break: normal; overflow-wrap: anywhere; }
 .org { color: ${c.blackLight1}; }
 .nowrap { white-space: nowrap; }
 dl.details { margin: 0; display: grid; grid-template-columns: max-content 1fr; gap: 0 ${s.xs}; font-size: 14px; }
