@@ -42,24 +42,15 @@ export function reportError(err: unknown, opts: { json: boolean; options?: Optio
     }
     return EXIT.refused;
   }
-  if (err instanceof ConfigError) {
-    write(
-      opts.json
-        ? JSON.stringify({ code: 'CONFIG', message: err.message, errors: err.problems })
-        : err.message,
-    );
-    return EXIT.config;
-  }
+  // The rest: one line, or one JSON object with --json; no stack, nothing shaped like an identity code.
+  const fail = (code: string, message: string, exit: number, extra: object = {}, prefix = '') => {
+    write(opts.json ? JSON.stringify({ code, message, ...extra }) : `${prefix}${message}`);
+    return exit;
+  };
+  if (err instanceof ConfigError) return fail('CONFIG', err.message, EXIT.config, { errors: err.problems });
   if (err instanceof DatabaseLockedError) {
-    write(
-      opts.json
-        ? JSON.stringify({ code: 'DATABASE_LOCKED', message: err.message, pid: err.pid })
-        : err.message,
-    );
-    return EXIT.locked;
+    return fail('DATABASE_LOCKED', err.message, EXIT.locked, { pid: err.pid });
   }
-  // Not expected: say what failed, without a stack and without anything shaped like an identity code.
   const message = scrub(err instanceof Error ? err.message : String(err)) as string;
-  write(opts.json ? JSON.stringify({ code: 'INTERNAL', message }) : `error: ${message}`);
-  return EXIT.refused;
+  return fail('INTERNAL', message, EXIT.refused, {}, 'error: ');
 }
