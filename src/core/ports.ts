@@ -39,6 +39,8 @@ export interface Person {
   deathDate: string | null;
   /** The last day the death date can mean; what rules compare against. */
   deathDateLatest: string | null;
+  /** The latest birth date of a child registered with this person as mother. */
+  latestChildBirthDate: string | null;
 }
 
 /** Which run of individual numbers a newborn's code comes from. */
@@ -71,7 +73,7 @@ export interface NotificationWriter extends NotificationRepository {
   claimPending(limit: number): Promise<StoredNotification[]>;
 }
 
-export type NewPerson = Omit<Person, 'deathDate' | 'deathDateLatest'>;
+export type NewPerson = Omit<Person, 'deathDate' | 'deathDateLatest' | 'latestChildBirthDate'>;
 
 export interface Death {
   personalIdentityCode: string;
@@ -79,17 +81,34 @@ export interface Death {
   latestDate: string;
 }
 
+/** A registered birth as its mother's record sees it. */
+export interface ChildBirth {
+  motherCode: string;
+  birthDate: string;
+}
+
 /**
  * The population register as seen inside a transaction. Every method takes a
  * whole batch, so registering many notifications costs the same few round
  * trips as registering one.
+ *
+ * Every decision is made on persons read with `lockPersons`: they stay locked
+ * until the transaction ends, so a decision and its writes are one step in a
+ * serial order however many batches and instances run at once.
  */
 export interface RegisterPort {
-  /** The persons among these codes that exist, in any order. */
-  findPersons(codes: readonly string[]): Promise<Person[]>;
+  /**
+   * The persons among these codes that exist, in any order, each locked until
+   * the transaction ends (taken in code order, so batches cannot deadlock). A
+   * person whose lock had to be waited for comes back as its holder left it.
+   */
+  lockPersons(codes: readonly string[]): Promise<Person[]>;
   /** Adds the persons whose code is free; returns the codes it added. */
   claimPersons(persons: readonly NewPerson[]): Promise<Set<string>>;
+  /** Records deaths of persons locked by `lockPersons`. */
   markDeceased(deaths: readonly Death[]): Promise<void>;
+  /** Records on each mother (locked by `lockPersons`) the birth of a child. */
+  recordChildBirths(births: readonly ChildBirth[]): Promise<void>;
   /**
    * Reads the series' positions, creating missing series at `initial`, and
    * locks them until the transaction ends, so concurrent registrations (on any

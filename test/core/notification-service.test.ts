@@ -294,6 +294,7 @@ describe('NotificationService', () => {
         temporary: false,
         deathDate: null,
         deathDateLatest: null,
+        latestChildBirthDate: null,
       });
     });
 
@@ -469,10 +470,10 @@ describe('NotificationService', () => {
       assert.deepEqual([w.store.commits, w.store.rollbacks, reads], [1, 0, 0]);
       // the only read is the register's: the mother, in the same transaction
       assert.deepEqual(statements(w.store), [
-        'findPersons(1)',
+        'lockPersons(1)',
         'lockCodeSeries(1)',
         'claimPersons(1)',
-        'insertMany(1) carrying saveCodeSeries(1)',
+        'insertMany(1) carrying saveCodeSeries(1), recordChildBirths(1)',
       ]);
 
       // a replay registers again in a transaction that is rolled back, then reads the stored result
@@ -481,7 +482,7 @@ describe('NotificationService', () => {
       assert.deepEqual([w.store.commits, w.store.rollbacks, reads], [1, 1, 1]);
       assert.deepEqual(
         w.store.statements.map((s) => s.op),
-        ['findPersons', 'lockCodeSeries', 'claimPersons', 'insertMany'],
+        ['lockPersons', 'lockCodeSeries', 'claimPersons', 'insertMany'],
       );
     });
 
@@ -722,6 +723,33 @@ describe('NotificationService', () => {
       assert.equal(w.store.person(NEWBORN)?.deathDate, null);
     });
 
+    it('rejects a mother’s death dated before the registered birth of her child with DEATH_BEFORE_BIRTH', async () => {
+      await registeredCode(w, birth({ mother: MOTHER })); // born 21 November (Helsinki)
+      assert.equal(w.store.person(MOTHER)?.latestChildBirthDate, '2026-11-21');
+      const { record } = await submitDeath(
+        w,
+        death({ person: MOTHER, date: '2026-11-20', determinedAt: NOW }),
+      );
+      assertRejected(record, 'DEATH_BEFORE_BIRTH', 'death.date');
+      assert.equal(
+        record.rejection?.fieldErrors[0]?.message,
+        'is before the registered birth of a child of this person',
+      );
+      assert.equal(w.store.person(MOTHER)?.deathDate, null);
+    });
+
+    it('registers a mother’s death on the day of her child’s birth, or estimated to a month that reaches it', async () => {
+      await registeredCode(w, birth({ mother: MOTHER }));
+      await registeredCode(w, birth({ mother: MOTHER2 }));
+      const sameDay = await submitDeath(w, death({ person: MOTHER, date: '2026-11-21', determinedAt: NOW }));
+      assert.equal(sameDay.record.status, 'registered');
+      const month = await submitDeath(
+        w,
+        death({ person: MOTHER2, date: '2026-11', accuracy: 'estimated', determinedAt: NOW }),
+      );
+      assert.equal(month.record.status, 'registered');
+    });
+
     it('accepts an estimated month that still reaches past the birth', async () => {
       const { record } = await w.service.submit(
         PRODUCTION,
@@ -924,7 +952,7 @@ describe('NotificationService', () => {
       w.guard.down = false;
       w.logs.length = 0;
       const rollbacks = w.store.rollbacks;
-      w.store.failNext('findPersons', deadlock());
+      w.store.failNext('lockPersons', deadlock());
       assert.equal(await w.service.processPending(), 1);
       assert.equal(w.store.rollbacks, rollbacks + 1);
       assert.deepEqual(w.logs, []);
@@ -981,14 +1009,50 @@ describe('NotificationService', () => {
       );
       assert.deepEqual([w.store.commits, w.store.rollbacks], [1, 0]);
       assert.deepEqual(statements(w.store), [
-        'findPersons(4)',
+        'lockPersons(4)',
         'lockCodeSeries(2)',
         'claimPersons(3)',
-        'insertMany(5) carrying saveCodeSeries(2), markDeceased(2)',
+        'insertMany(5) carrying saveCodeSeries(2), markDeceased(2), recordChildBirths(3)',
       ]);
       assert.equal(w.store.person(ELDERLY)?.deathDate, '2026-11-19');
       assert.equal(w.store.person(NEWBORN)?.deathDate, '2026-11-21');
       assert.equal(w.store.allNotifications().length, 5);
+    });
+
+    it('decides a mother’s death after her child’s birth in the same batch as if they came one after the other', async () => {
+      const [born, died] = await Promise.all([
+        submitBirth(w, birth({ mother: MOTHER })),
+        submitDeath(w, death({ person: MOTHER, date: '2026-11-20', determinedAt: NOW })),
+      ]);
+      assert.equal(born.record.status, 'registered');
+      assertRejected(died.record, 'DEATH_BEFORE_BIRTH', 'death.date');
+      assert.deepEqual([w.store.commits, w.store.rollbacks], [1, 0]);
+      // The death waits for the birth's code: the births before it get theirs first.
+      assert.deepEqual(statements(w.store), [
+        'lockPersons(1)',
+        'lockCodeSeries(1)',
+        'claimPersons(1)',
+        'insertMany(2) carrying saveCodeSeries(1), recordChildBirths(1)',
+      ]);
+
+      const [diedFirst, bornAfter] = await Promise.all([
+        submitDeath(w, death({ person: MOTHER2, date: '2026-11-20', determinedAt: NOW })),
+        submitBirth(w, birth({ mother: MOTHER2 })),
+      ]);
+      assert.equal(diedFirst.record.status, 'registered');
+      assertRejected(bornAfter.record, 'DEATH_BEFORE_BIRTH', 'mother.personalIdentityCode');
+    });
+
+    it('lets a mother’s death follow a birth in a batch that the register could not give a code', async () => {
+      // Every permanent girl's code of 21 November is taken: the birth is refused, so the death stands.
+      w.store.seedCodeSeries(FEMALE_21, { signIndex: 5, number: 898 });
+      const [born, died] = await Promise.all([
+        submitBirth(w, birth({ mother: MOTHER })),
+        submitDeath(w, death({ person: MOTHER, date: '2026-11-20', determinedAt: NOW })),
+      ]);
+      assert.equal(born.record.rejection?.code, 'IDENTITY_CODES_EXHAUSTED');
+      assert.equal(died.record.status, 'registered');
+      assert.equal(w.store.person(MOTHER)?.latestChildBirthDate, null);
     });
 
     it('never puts an invalid notification into a batch: the others register without it', async () => {
@@ -1086,7 +1150,7 @@ describe('NotificationService', () => {
       assert.equal(first.record.status, 'registered');
       assertRejected(second.record, 'ALREADY_DECEASED', 'deceased.personalIdentityCode');
       assert.equal(w.store.person(ELDERLY)?.deathDate, '2026-11-19');
-      assert.deepEqual(statements(w.store), ['findPersons(1)', 'insertMany(2) carrying markDeceased(1)']);
+      assert.deepEqual(statements(w.store), ['lockPersons(1)', 'insertMany(2) carrying markDeceased(1)']);
       assert.deepEqual(batchSizes(w.store), [2]);
     });
 
@@ -1135,6 +1199,7 @@ describe('NotificationService', () => {
         temporary: false,
         deathDate: null,
         deathDateLatest: null,
+        latestChildBirthDate: null,
       });
       assert.equal(w.store.personCount(), 10);
     });
@@ -1203,10 +1268,10 @@ describe('NotificationService', () => {
       assert.equal(w.store.allNotifications().length, 1);
       assert.equal(w.store.personCount(), 7);
       assert.deepEqual(statements(w.store), [
-        'findPersons(1)',
+        'lockPersons(1)',
         'lockCodeSeries(1)',
         'claimPersons(1)',
-        'insertMany(1) carrying saveCodeSeries(1)',
+        'insertMany(1) carrying saveCodeSeries(1), recordChildBirths(1)',
       ]);
     });
 
@@ -1265,7 +1330,7 @@ describe('NotificationService', () => {
       w.store.statements.length = 0;
       assert.equal(await w.service.processPending(), 4);
       // one batch: the persons read in one go
-      assert.equal(statements(w.store).filter((s) => s.startsWith('findPersons')).length, 1);
+      assert.equal(statements(w.store).filter((s) => s.startsWith('lockPersons')).length, 1);
       const done = await Promise.all(
         inputs.map((i) => w.service.status(PRODUCTION, i.notificationId as string)),
       );
@@ -1448,21 +1513,21 @@ describe('MemoryStore (the fake itself)', () => {
     };
   }
 
-  it('findPersons returns the persons among the codes that exist, each once, as copies', async () => {
+  it('lockPersons returns the persons among the codes that exist, each once, as copies', async () => {
     const store = new MemoryStore();
     await store.loadPersons([alive(MOTHER, '1952-10-13'), alive(MOTHER2, '1990-05-15')]);
     const found = await store.transaction(async (tx) => {
-      const persons = await tx.register.findPersons([MOTHER2, A2, MOTHER2, MOTHER]);
+      const persons = await tx.register.lockPersons([MOTHER2, A2, MOTHER2, MOTHER]);
       for (const p of persons) p.deathDate = '2026-01-01';
       return persons;
     });
     assert.deepEqual(found.map((p) => p.personalIdentityCode).sort(), [MOTHER, MOTHER2].sort());
     assert.equal(store.person(MOTHER)?.deathDate, null);
     // an empty batch sends nothing
-    assert.deepEqual(await store.transaction((tx) => tx.register.findPersons([])), []);
+    assert.deepEqual(await store.transaction((tx) => tx.register.lockPersons([])), []);
     assert.deepEqual(
       store.statements.map((s) => [s.op, s.rows]),
-      [['findPersons', 4]],
+      [['lockPersons', 4]],
     );
   });
 
@@ -1484,6 +1549,7 @@ describe('MemoryStore (the fake itself)', () => {
       ...person(A2, '2026-11-21'),
       deathDate: null,
       deathDateLatest: null,
+      latestChildBirthDate: null,
     });
     // a code given twice gets its first person
     assert.equal(store.person(A6)?.sex, 'female');
@@ -1492,6 +1558,7 @@ describe('MemoryStore (the fake itself)', () => {
       ...person(MOTHER, '1952-10-13'),
       deathDate: '2026-01-01',
       deathDateLatest: '2026-01-01',
+      latestChildBirthDate: null,
     });
     assert.equal(store.personCount(), 4);
     assert.deepEqual(await store.transaction((tx) => tx.register.claimPersons([])), new Set());
@@ -1510,6 +1577,7 @@ describe('MemoryStore (the fake itself)', () => {
       ...person(MOTHER2, '1990-05-15'),
       deathDate: '2024-02',
       deathDateLatest: '2024-02-29',
+      latestChildBirthDate: null,
     });
     assert.equal(store.person(MOTHER)?.deathDate, null);
     assert.equal(store.person(A2), undefined);
@@ -1616,7 +1684,7 @@ describe('MemoryStore (the fake itself)', () => {
         }),
         /boom/,
       );
-      assert.deepEqual(await tx.register.findPersons([A4]), []);
+      assert.deepEqual(await tx.register.lockPersons([A4]), []);
       assert.deepEqual(
         await tx.register.lockCodeSeries([{ key: FEMALE_21, initial: { signIndex: 0, number: 4 } }]),
         [{ signIndex: 0, number: 4 }],
@@ -1705,7 +1773,7 @@ describe('MemoryStore (the fake itself)', () => {
     await assert.rejects(
       store.transaction(async (tx) => {
         await tx.register.lockCodeSeries([{ key: FEMALE_21, initial: START }]).catch(() => undefined);
-        await assert.rejects(tx.register.findPersons([MOTHER]), /current transaction is aborted/);
+        await assert.rejects(tx.register.lockPersons([MOTHER]), /current transaction is aborted/);
         await assert.rejects(
           tx.notifications.insertMany([newNotification()]),
           /current transaction is aborted/,
@@ -1747,14 +1815,14 @@ describe('MemoryStore (the fake itself)', () => {
         await tx.register.saveCodeSeries([{ key: FEMALE_21, position: { signIndex: 0, number: 2 } }]);
         await tx.register.markDeceased([died]);
         assert.equal(store.statements.length, 1);
-        const persons = await tx.register.findPersons([MOTHER]);
+        const persons = await tx.register.lockPersons([MOTHER]);
         const series = await tx.register.lockCodeSeries([{ key: FEMALE_21, initial: START }]);
         return [persons[0]?.deathDate, series[0]];
       });
       assert.deepEqual(seen, ['2026-11-22', { signIndex: 0, number: 2 }]);
       assert.deepEqual(
         store.statements.map((s) => s.op),
-        ['lockCodeSeries', 'saveCodeSeries', 'markDeceased', 'findPersons', 'lockCodeSeries'],
+        ['lockCodeSeries', 'saveCodeSeries', 'markDeceased', 'lockPersons', 'lockCodeSeries'],
       );
     });
 
@@ -1826,13 +1894,13 @@ describe('MemoryStore (the fake itself)', () => {
           }),
           /boom/,
         );
-        assert.deepEqual(await tx.register.findPersons([A2]), []);
+        assert.deepEqual(await tx.register.lockPersons([A2]), []);
       });
       assert.equal(store.person(MOTHER)?.deathDate, null);
       assert.equal(store.person(A2), undefined);
       assert.deepEqual(
         store.statements.map((s) => s.op),
-        ['claimPersons', 'markDeceased', 'findPersons'],
+        ['claimPersons', 'markDeceased', 'lockPersons'],
       );
     });
   });
@@ -1869,9 +1937,9 @@ describe('MemoryStore (the fake itself)', () => {
     assert.deepEqual(added, new Set([A2]));
     assert.deepEqual([runs, store.rollbacks, store.commits], [MAX_ATTEMPTS, MAX_ATTEMPTS - 1, 1]);
 
-    store.failNext('findPersons', deadlock(), MAX_ATTEMPTS);
+    store.failNext('lockPersons', deadlock(), MAX_ATTEMPTS);
     await assert.rejects(
-      store.transaction((tx) => tx.register.findPersons([MOTHER])),
+      store.transaction((tx) => tx.register.lockPersons([MOTHER])),
       /deadlock/,
     );
     assert.equal(store.rollbacks, 2 * MAX_ATTEMPTS - 1);
@@ -1900,6 +1968,7 @@ describe('MemoryStore (the fake itself)', () => {
       ...person(MOTHER, '1952-10-13'),
       deathDate: '2026-01-01',
       deathDateLatest: '2026-01-01',
+      latestChildBirthDate: null,
     });
   });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   asClient,
+  birth,
   CLIENTS,
   death,
   type Harness,
@@ -59,6 +60,30 @@ describe('REST POST /v1/deaths', () => {
       .expect(409);
     assert.equal(res.body.code, 'DEATH_BEFORE_BIRTH');
     assert.equal(res.body.errors[0].field, 'death.date');
+  });
+
+  it('refuses a mother’s death dated before the registered birth of her child with DEATH_BEFORE_BIRTH', async () => {
+    await asClient(h).births(birth()).expect(201); // born 2026-11-20 to PERSONS.mother
+    const mothersDeath = (date: string, id: string) =>
+      death(
+        {
+          deceased: { personalIdentityCode: PERSONS.mother },
+          death: { date, dateAccuracy: 'exact', municipalityCode: '091' },
+          determination: { physicianId: '123456789', determinedAt: '2026-11-22T09:00:00+02:00' },
+        },
+        id,
+      );
+    const res = await asClient(h).deaths(mothersDeath('2026-11-19', 'k-before')).expect(409);
+    assertMatchesOpenApi(res, '/v1/deaths', 'post');
+    assert.equal(res.body.code, 'DEATH_BEFORE_BIRTH');
+    assert.deepEqual(res.body.errors, [
+      {
+        field: 'death.date',
+        code: 'DEATH_BEFORE_BIRTH',
+        message: 'is before the registered birth of a child of this person',
+      },
+    ]);
+    await asClient(h).deaths(mothersDeath('2026-11-20', 'k-same-day')).expect(201);
   });
 
   it('refuses an unknown person with PERSON_NOT_FOUND', async () => {

@@ -1,6 +1,7 @@
 import { DomainError, isDomainError } from '../errors';
 import { formatHetu, signsForYear } from '../hetu/hetu';
 import type {
+  ChildBirth,
   CodeSeriesKey,
   CodeSeriesPosition,
   Death,
@@ -18,26 +19,49 @@ interface ChildToCode {
   index: number;
   key: CodeSeriesKey;
   sex: BirthNotification['child']['sex'];
+  motherCode: string;
 }
 
 /**
  * Applies a batch of validated notifications to the register, in order, in
  * the caller's transaction. Each gets the child's new code (births), null
  * (deaths), or the rejection that the register's state calls for (contract
- * §3). Every rule is decided here, on persons read in one go, before anything
- * is written; the writes then go out as a few batch statements.
+ * §3). The persons the batch names are locked before anything is decided, so
+ * the outcome is the batch's own serial order, after every batch that held
+ * them first and before every batch that waits for them. Rules are decided on
+ * those persons in memory; the writes then go out as a few batch statements.
  */
 export async function applyToRegister(
   register: RegisterPort,
   items: readonly Item[],
 ): Promise<RegisterOutcome[]> {
   const codes = [...new Set(items.map(({ content: c }) => personOf(c)))];
-  const persons = new Map((await register.findPersons(codes)).map((p) => [p.personalIdentityCode, p]));
+  const persons = new Map((await register.lockPersons(codes)).map((p) => [p.personalIdentityCode, p]));
   const outcomes: RegisterOutcome[] = new Array(items.length);
-  const children: ChildToCode[] = [];
+  let children: ChildToCode[] = [];
   const deaths: Death[] = [];
+  const childBirths: ChildBirth[] = [];
 
-  items.forEach(({ content, sandbox }, index) => {
+  // Births get their codes in groups; a birth counts for its mother only once it has one.
+  const assignPending = async () => {
+    if (children.length === 0) return;
+    await assignCodes(register, children, outcomes);
+    for (const child of children) {
+      if (!('childCode' in (outcomes[child.index] ?? {}))) continue;
+      const mother = persons.get(child.motherCode) as Person;
+      if (mother.latestChildBirthDate === null || mother.latestChildBirthDate < child.key.birthDate) {
+        persons.set(child.motherCode, { ...mother, latestChildBirthDate: child.key.birthDate });
+      }
+      childBirths.push({ motherCode: child.motherCode, birthDate: child.key.birthDate });
+    }
+    children = [];
+  };
+
+  for (const [index, { content, sandbox }] of items.entries()) {
+    // A death after a birth of the same mother in this batch is decided once that birth has its code.
+    if (content.kind === 'death' && children.some((c) => c.motherCode === personOf(content))) {
+      await assignPending();
+    }
     try {
       if (content.kind === 'birth') {
         checkMother(visible(persons.get(personOf(content)), sandbox), content);
@@ -45,6 +69,7 @@ export async function applyToRegister(
           index,
           key: seriesKey(content.child.birthDate, content.child.sex, sandbox),
           sex: content.child.sex,
+          motherCode: personOf(content),
         });
       } else {
         const person = checkDeceased(visible(persons.get(personOf(content)), sandbox), content);
@@ -65,9 +90,10 @@ export async function applyToRegister(
       if (!isDomainError(e)) throw e;
       outcomes[index] = { rejection: e };
     }
-  });
-  if (children.length > 0) await assignCodes(register, children, outcomes);
+  }
+  await assignPending();
   if (deaths.length > 0) await register.markDeceased(deaths);
+  if (childBirths.length > 0) await register.recordChildBirths(childBirths);
   return outcomes;
 }
 
@@ -154,6 +180,20 @@ function checkDeceased(person: Person | undefined, n: DeathNotification): Person
     throw new DomainError('DEATH_BEFORE_BIRTH', "The date of death is before the person's date of birth.", [
       { field: 'death.date', code: 'DEATH_BEFORE_BIRTH', message: "is before the person's date of birth" },
     ]);
+  }
+  // The register would otherwise hold a birth after the mother's death, which a birth may not be (§3).
+  if (person.latestChildBirthDate !== null && n.death.latestDate < person.latestChildBirthDate) {
+    throw new DomainError(
+      'DEATH_BEFORE_BIRTH',
+      'The date of death is before the registered birth of a child of this person.',
+      [
+        {
+          field: 'death.date',
+          code: 'DEATH_BEFORE_BIRTH',
+          message: 'is before the registered birth of a child of this person',
+        },
+      ],
+    );
   }
   return person;
 }

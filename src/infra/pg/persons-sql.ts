@@ -8,6 +8,9 @@ const seriesColumns = (series: readonly { key: CodeSeriesKey }[]) => [
   series.map((s) => s.key.parity),
 ];
 
+const PERSON_COLUMNS = `personal_identity_code, birth_date, sex, temporary, death_date, death_date_latest,
+  latest_child_birth_date`;
+
 export function registerQueries(q: Queryable | WriteBehind): RegisterPort {
   // Writes nothing waits for: held back and sent with the batch's notification insert when possible.
   const later = async (sql: string, params: unknown[]) => {
@@ -15,11 +18,13 @@ export function registerQueries(q: Queryable | WriteBehind): RegisterPort {
     else await q.query(sql, params);
   };
   return {
-    async findPersons(codes) {
+    async lockPersons(codes) {
       if (codes.length === 0) return [];
+      // ORDER BY then FOR UPDATE: rows are locked in code order, so two batches cannot deadlock on them.
+      // Read committed returns a row whose lock was waited for as its holder committed it.
       const rows = await q.query(
-        `SELECT personal_identity_code, birth_date, sex, temporary, death_date, death_date_latest
-         FROM persons WHERE personal_identity_code = ANY($1::text[])`,
+        `SELECT ${PERSON_COLUMNS} FROM persons WHERE personal_identity_code = ANY($1::text[])
+         ORDER BY personal_identity_code FOR UPDATE`,
         [codes],
       );
       return rows.map(toPerson);
@@ -53,6 +58,22 @@ export function registerQueries(q: Queryable | WriteBehind): RegisterPort {
           sorted.map((d) => d.date),
           sorted.map((d) => d.latestDate),
         ],
+      );
+    },
+
+    async recordChildBirths(births) {
+      // One row per mother (an UPDATE … FROM takes one source row per target row): her latest child.
+      const latest = new Map<string, string>();
+      for (const b of births) {
+        const seen = latest.get(b.motherCode);
+        if (seen === undefined || seen < b.birthDate) latest.set(b.motherCode, b.birthDate);
+      }
+      const mothers = [...latest.keys()].sort();
+      await later(
+        `UPDATE persons p SET latest_child_birth_date = GREATEST(p.latest_child_birth_date, v.birth_date)
+         FROM unnest($1::text[], $2::date[]) AS v(code, birth_date)
+         WHERE p.personal_identity_code = v.code`,
+        [mothers, mothers.map((m) => latest.get(m))],
       );
     },
 
@@ -101,8 +122,10 @@ export async function upsertPersons(
   persons: PersonLoad[],
 ): Promise<{ created: number; updated: number }> {
   let created = 0;
-  for (let i = 0; i < persons.length; i += 1000) {
-    const batch = persons.slice(i, i + 1000);
+  // In code order, as registrations lock persons, so a load and a registration cannot deadlock.
+  const sorted = [...persons].sort((a, b) => (a.personalIdentityCode < b.personalIdentityCode ? -1 : 1));
+  for (let i = 0; i < sorted.length; i += 1000) {
+    const batch = sorted.slice(i, i + 1000);
     const rows = await q.query<{ inserted: boolean }>(
       `INSERT INTO persons (personal_identity_code, birth_date, sex, temporary, death_date, death_date_latest)
        SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::boolean[], $5::text[], $5::date[])
@@ -130,5 +153,6 @@ function toPerson(r: Row): Person {
     temporary: r.temporary as boolean,
     deathDate: (r.death_date as string | null) ?? null,
     deathDateLatest: (r.death_date_latest as string | null) ?? null,
+    latestChildBirthDate: (r.latest_child_birth_date as string | null) ?? null,
   };
 }

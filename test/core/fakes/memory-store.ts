@@ -27,7 +27,7 @@ interface State {
 export type Operation = keyof RegisterPort | keyof NotificationWriter;
 
 /** The writes the SQL store holds back and sends later (src/infra/pg/write-behind.ts). */
-const HELD_BACK = ['markDeceased', 'saveCodeSeries'] as const;
+const HELD_BACK = ['markDeceased', 'recordChildBirths', 'saveCodeSeries'] as const;
 type HeldBack = (typeof HELD_BACK)[number];
 
 /**
@@ -162,6 +162,7 @@ export class MemoryStore implements Store {
           temporary: p.temporary,
           deathDate: p.deathDate,
           deathDateLatest: p.deathDate,
+          latestChildBirthDate: null,
         });
       }
       return { created, updated: persons.length - created };
@@ -406,10 +407,10 @@ class MemoryTransaction implements Transaction {
   };
 
   readonly register: RegisterPort = {
-    // WHERE code = ANY($1): each existing person once, in table order (not the order asked).
-    findPersons: async (codes) => {
+    // WHERE code = ANY($1) ORDER BY code FOR UPDATE: each existing person once (the fake runs one transaction at a time).
+    lockPersons: async (codes) => {
       if (codes.length === 0) return [];
-      this.statement('findPersons', codes.length);
+      this.statement('lockPersons', codes.length);
       const wanted = new Set(codes);
       return [...this.state.persons.values()]
         .filter((p) => wanted.has(p.personalIdentityCode))
@@ -429,6 +430,7 @@ class MemoryTransaction implements Transaction {
           temporary: p.temporary,
           deathDate: null,
           deathDateLatest: null,
+          latestChildBirthDate: null,
         });
         added.add(p.personalIdentityCode);
       }
@@ -447,6 +449,18 @@ class MemoryTransaction implements Transaction {
           done.add(d.personalIdentityCode);
           p.deathDate = d.date;
           p.deathDateLatest = d.latestDate;
+        }
+      });
+    },
+    // UPDATE … SET latest_child_birth_date = GREATEST(…), held back (write-behind): unknown mothers change nothing.
+    recordChildBirths: async (births) => {
+      const copy = births.map((b) => ({ ...b }));
+      this.holdBack('recordChildBirths', copy.length, () => {
+        for (const b of copy) {
+          const p = this.state.persons.get(b.motherCode);
+          if (p && (p.latestChildBirthDate === null || p.latestChildBirthDate < b.birthDate)) {
+            p.latestChildBirthDate = b.birthDate;
+          }
         }
       });
     },

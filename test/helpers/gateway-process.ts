@@ -1,0 +1,75 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+
+export interface GatewayProcess {
+  url: string;
+  pid: number;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** Sends `signal` to the process's whole group (npm, tsx, node alike) and waits until it has exited. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * Starts the gateway as its own operating-system process, the way an operator
+ * runs it (src/main.ts, production logging), in a process group of its own so
+ * that a test can SIGKILL all of it at once. Resolves once it listens; PORT=0
+ * unless the test names a port, and the address comes from its start-up log.
+ */
+export function startGatewayProcess(
+  env: Record<string, string | undefined>,
+  opts: { readyWithinMs?: number } = {},
+): Promise<GatewayProcess> {
+  const childEnv: Record<string, string | undefined> = {
+    ...process.env,
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    ...env,
+  };
+  for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main.ts')], {
+    cwd: ROOT,
+    env: childEnv,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const kill = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) killGroup(child, signal);
+    await exited;
+  };
+
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void kill('SIGKILL');
+      reject(new Error(`the gateway did not start within ${opts.readyWithinMs ?? 60_000} ms:\n${output}`));
+    }, opts.readyWithinMs ?? 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const m = /"url":"(https?:\/\/[^"]+)"[^\n]*"msg":"gateway listening"/.exec(output);
+      if (m?.[1] && child.pid !== undefined) {
+        clearTimeout(timer);
+        resolve({ url: m[1], pid: child.pid, output: () => output, kill });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`the gateway exited (${signal ?? code}) before it listened:\n${output}`));
+    });
+  });
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal); // the group is gone already, or never formed
+  }
+}
