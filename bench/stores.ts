@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { loadConfig } from '../src/config';
 import type { Database } from '../src/infra/pg/database';
 import { createPgDatabase } from '../src/infra/pg/pg-database';
 import { createPgliteDatabase } from '../src/infra/pg/pglite-database';
@@ -72,7 +73,12 @@ export function openStore(spec: StoreSpec): Promise<Database> {
   return spec.kind === 'pglite'
     ? createPgliteDatabase(spec.dataDir)
     : Promise.resolve(
-        createPgDatabase({ connectionString: spec.url, poolSize: POOL_SIZE, onError: () => undefined }),
+        createPgDatabase({
+          connectionString: spec.url,
+          poolSize: POOL_SIZE,
+          timeouts: loadConfig({}).databaseTimeouts,
+          onError: () => undefined,
+        }),
       );
 }
 

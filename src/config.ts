@@ -12,6 +12,8 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
   readonly databasePoolSize: number;
+  /** Bounds on every wait for PostgreSQL, so an outage is answered in seconds, never waited out. */
+  readonly databaseTimeouts: DatabaseTimeouts;
   /** Secret: not enumerable, so it never shows up in a logged or printed config. */
   readonly opsToken: string;
   /** Every operator who may use /ops: OPS_TOKEN as "operator", plus the named tokens of OPS_TOKENS. Secret too. */
@@ -31,6 +33,23 @@ export interface Config {
   readonly seedDemo: boolean;
   /** TLS with client certificates; unset: plain HTTP, on loopback only. */
   readonly tls: TlsConfig | undefined;
+}
+
+export interface DatabaseTimeouts {
+  /** Opening one connection: TCP and the start-up exchange. */
+  readonly connectMs: number;
+  /** Waiting for a connection of the pool, free or new. */
+  readonly poolWaitMs: number;
+  /** The gateway's own bound on any one statement's answer; past it the connection is dropped. */
+  readonly queryMs: number;
+  /** PostgreSQL's statement_timeout. */
+  readonly statementMs: number;
+  /** PostgreSQL's lock_timeout: the longest wait for a row another transaction holds. */
+  readonly lockMs: number;
+  /** PostgreSQL's idle_in_transaction_session_timeout: a transaction whose client went silent is ended. */
+  readonly idleInTransactionMs: number;
+  /** TCP keepalive: idle time before the first probe. */
+  readonly keepAliveMs: number;
 }
 
 export interface TlsConfig {
@@ -55,6 +74,13 @@ export const DEFAULTS = {
   HOST: '127.0.0.1',
   DATA_DIR: './data',
   DATABASE_POOL_SIZE: '10',
+  DATABASE_CONNECT_TIMEOUT_MS: '2000',
+  DATABASE_POOL_WAIT_MS: '2000',
+  DATABASE_QUERY_TIMEOUT_MS: '3000',
+  DATABASE_STATEMENT_TIMEOUT_MS: '2500',
+  DATABASE_LOCK_TIMEOUT_MS: '2000',
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '5000',
+  DATABASE_KEEPALIVE_MS: '10000',
   CUTOFF_LEGACY_SOAP: '2025-06-30T23:59:59+03:00',
   CUTOFF_SOAP_V2: '2026-06-30T23:59:59+03:00',
   DEPRECATION_ANNOUNCED: '2024-06-01T00:00:00+03:00',
@@ -131,6 +157,7 @@ export function loadConfig(env: Env): Config {
     databaseUrl,
     dataDir: get('DATA_DIR'),
     databasePoolSize: int('DATABASE_POOL_SIZE', 1, 200),
+    databaseTimeouts: databaseTimeouts(int, problems),
     opsTokenGenerated: token === undefined,
     cutoffs: Object.freeze({
       'legacy-soap': instant('CUTOFF_LEGACY_SOAP'),
@@ -153,6 +180,29 @@ export function loadConfig(env: Env): Config {
     enumerable: false,
   });
   return Object.freeze(config) as Config;
+}
+
+function databaseTimeouts(
+  int: (name: keyof typeof DEFAULTS, min: number, max: number) => number,
+  problems: string[],
+): DatabaseTimeouts {
+  const t = {
+    connectMs: int('DATABASE_CONNECT_TIMEOUT_MS', 100, 60_000),
+    poolWaitMs: int('DATABASE_POOL_WAIT_MS', 100, 60_000),
+    queryMs: int('DATABASE_QUERY_TIMEOUT_MS', 100, 300_000),
+    statementMs: int('DATABASE_STATEMENT_TIMEOUT_MS', 100, 300_000),
+    lockMs: int('DATABASE_LOCK_TIMEOUT_MS', 100, 300_000),
+    idleInTransactionMs: int('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 1000, 3_600_000),
+    keepAliveMs: int('DATABASE_KEEPALIVE_MS', 1000, 3_600_000),
+  };
+  // The server's own timeouts must fire first, so that a slow statement is cancelled, not abandoned.
+  if (t.statementMs >= t.queryMs) {
+    problems.push('DATABASE_STATEMENT_TIMEOUT_MS must be less than DATABASE_QUERY_TIMEOUT_MS');
+  }
+  if (t.lockMs > t.statementMs) {
+    problems.push('DATABASE_LOCK_TIMEOUT_MS must not be more than DATABASE_STATEMENT_TIMEOUT_MS');
+  }
+  return Object.freeze(t);
 }
 
 function readTls(env: Env, problems: string[]): TlsConfig | undefined {

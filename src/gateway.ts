@@ -11,9 +11,13 @@ import type { Database } from './infra/pg/database';
 import { migrate } from './infra/pg/migrate';
 import { createPgDatabase } from './infra/pg/pg-database';
 import { createPgliteDatabase } from './infra/pg/pglite-database';
+import { readinessCheck } from './infra/pg/readiness';
 import { createStore } from './infra/pg/store';
 import { usageQueries } from './infra/pg/usage-sql';
 import { circuitBreakerGuard } from './infra/register-guard';
+
+/** /readyz answers within this, so that a probe with a 2 s timeout always gets an answer. */
+const READY_WITHIN_MS = 1500;
 
 export interface Gateway {
   app: ReturnType<typeof createApp>;
@@ -31,6 +35,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     ? createPgDatabase({
         connectionString: config.databaseUrl,
         poolSize: config.databasePoolSize,
+        timeouts: config.databaseTimeouts,
         onError: (err) => logger.warn({ err: err.message }, 'database connection error'),
       })
     : await createPgliteDatabase(config.dataDir);
@@ -64,6 +69,7 @@ export function buildGateway(
   });
   const app = createApp({
     db: deps.db,
+    ready: readinessCheck(deps.db, READY_WITHIN_MS),
     store,
     clients,
     notifications,

@@ -40,9 +40,17 @@ export const ERROR_CATALOGUE = {
     fault: 'Server',
     title: 'No personal identity code is left for this birth date and sex',
   },
-  SERVICE_UNAVAILABLE: { fault: 'Server', title: 'The service is temporarily unavailable' },
+  SERVICE_UNAVAILABLE: {
+    fault: 'Server',
+    title: 'The service is temporarily unavailable',
+    /** How long a caller should wait before trying again (Retry-After). */
+    retryAfterSeconds: 5,
+  },
   INTERNAL: { fault: 'Server', title: 'Internal error' },
-} as const satisfies Record<string, { fault: 'Client' | 'Server'; title: string }>;
+} as const satisfies Record<
+  string,
+  { fault: 'Client' | 'Server'; title: string; retryAfterSeconds?: number }
+>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
@@ -79,6 +87,12 @@ export class DomainError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Seconds a caller should wait before sending the same request again, for codes that say "try later". */
+export function retryAfterSeconds(code: ErrorCode): number | undefined {
+  const entry = ERROR_CATALOGUE[code];
+  return 'retryAfterSeconds' in entry ? entry.retryAfterSeconds : undefined;
 }
 
 export function validationFailed(errors: readonly FieldError[]): DomainError {

@@ -190,6 +190,8 @@ export interface Store {
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /** A failure the whole transaction may simply be run again after (deadlock, serialization failure). */
   isTransient(err: unknown): boolean;
+  /** The store cannot serve now (unreachable, too slow, shutting down): the request may be sent again. */
+  isUnavailable(err: unknown): boolean;
 }
 
 /**

@@ -5,7 +5,6 @@ import { DomainError, ERROR_CATALOGUE, type ErrorCode } from '../core/errors';
 import type { NotificationService } from '../core/notifications/notification-service';
 import type { Logger, Store } from '../core/ports';
 import type { Database } from '../infra/pg/database';
-import { isMigrated } from '../infra/pg/migrate';
 import { legacySoap } from '../legacy-soap/legacy-soap';
 import { opsRoutes } from '../ops/ops-routes';
 import { notificationRoutes } from '../rest/notification-routes';
@@ -19,6 +18,8 @@ import { translateError } from './translate-error';
 
 export interface AppDeps {
   db: Database;
+  /** The database answers and is migrated; decided within a bounded time. */
+  ready: () => Promise<boolean>;
   store: Store;
   clients: ClientService;
   notifications: NotificationService;
@@ -41,7 +42,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const ready = await isMigrated(deps.db).catch(() => false);
+    const ready = await deps.ready();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', database: deps.db.kind });
   });
   app.get('/metrics', async (_req, res) => {

@@ -27,7 +27,7 @@ export function translateError(err: unknown): DomainError {
   if (isUnavailable(err)) {
     return new DomainError(
       'SERVICE_UNAVAILABLE',
-      'The gateway cannot reach its database; nothing was stored. Try again shortly.',
+      'The gateway cannot reach its database just now. Try again shortly: a notification sent again with the same notificationId is answered with its first result if it was stored.',
     );
   }
   return new DomainError(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'express';
-import { type DomainError, ERROR_CATALOGUE } from '../core/errors';
+import { type DomainError, ERROR_CATALOGUE, retryAfterSeconds } from '../core/errors';
 import { REST_STATUS } from './problem-map';
 
 /** An RFC 9457 problem document for a coded error. */
@@ -19,5 +19,7 @@ export function problemBody(err: DomainError, correlationId: string = randomUUID
 
 export function sendProblem(res: Response, err: DomainError, correlationId?: string): void {
   const body = problemBody(err, correlationId);
+  const retryAfter = retryAfterSeconds(err.code);
+  if (retryAfter !== undefined) res.set('Retry-After', String(retryAfter));
   res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
 }

@@ -5,7 +5,7 @@ import express, { type NextFunction, type Request, type Response, Router } from 
 import type { ChannelDecision } from '../core/clients/channel-policy';
 import type { Channel } from '../core/clients/client';
 import type { ClientService } from '../core/clients/client-service';
-import { DomainError, validationFailed } from '../core/errors';
+import { DomainError, retryAfterSeconds, validationFailed } from '../core/errors';
 import { type NotificationService, rejectionError } from '../core/notifications/notification-service';
 import type { Logger } from '../core/ports';
 import { identifyCaller } from '../http/identify';
@@ -176,6 +176,8 @@ function sendFault(
     ? coded.fieldErrors.map((f) => ({ ...f, field: f.field.includes('/') ? f.field : soapPath(op, f.field) }))
     : coded.fieldErrors;
   const fault = new DomainError(coded.code, coded.message, mapped, coded.details);
+  const retryAfter = retryAfterSeconds(coded.code);
+  if (retryAfter !== undefined) res.set('Retry-After', String(retryAfter));
   send(res, 500, faultEnvelope(parts, fault, correlationId, undefined));
 }
 

@@ -20,7 +20,7 @@ interface Batch {
 }
 
 /** A GroupCommit whose batches stay running until the test finishes them. */
-function harness(limits: { maxBatch: number; maxConcurrent: number }) {
+function harness(limits: ConstructorParameters<typeof GroupCommit<number, string>>[1]) {
   const batches: Batch[] = [];
   const state = { running: 0, mostRunning: 0 };
   const commit = new GroupCommit<number, string>(
@@ -98,6 +98,34 @@ describe('GroupCommit', () => {
     assert.deepEqual(batch(batches, 1).items, [2, 3, 4]);
     batch(batches, 1).finish();
     assert.deepEqual(await Promise.all(later), ['done 2', 'done 3', 'done 4']);
+  });
+
+  it('fails the waiting submissions at once when a batch fails with an error that sheds the queue', async () => {
+    const down = Object.assign(new Error('database down'), { down: true });
+    const { commit, batches } = harness({ ...ONE_AT_A_TIME, shedsQueue: (e) => e === down });
+    const first = Promise.allSettled([commit.submit(1)]);
+    await until(() => batches.length === 1, 'the first batch starts');
+    const waiting = Promise.allSettled([commit.submit(2), commit.submit(3)]);
+    await turn();
+    batch(batches, 0).fail(down);
+    assert.deepEqual(await first, [{ status: 'rejected', reason: down }]);
+    assert.deepEqual(await waiting, [
+      { status: 'rejected', reason: down },
+      { status: 'rejected', reason: down },
+    ]);
+    assert.equal(batches.length, 1, 'no batch was started for the shed submissions');
+
+    // Any other error fails its own batch only; the next one runs.
+    const other = new Error('boom');
+    const again = Promise.allSettled([commit.submit(4)]);
+    await until(() => batches.length === 2, 'a new batch starts');
+    const next = commit.submit(5);
+    await turn();
+    batch(batches, 1).fail(other);
+    assert.deepEqual(await again, [{ status: 'rejected', reason: other }]);
+    await until(() => batches.length === 3, 'the waiting submission gets its batch');
+    batch(batches, 2).finish();
+    assert.equal(await next, 'done 5');
   });
 
   it('gives an item’s error to its submitter only', async () => {

@@ -20,7 +20,12 @@ const tempDirs: string[] = [];
 export function openTestDatabase(dataDir?: string): Promise<Database> {
   if (env.databaseUrl) {
     return Promise.resolve(
-      createPgDatabase({ connectionString: env.databaseUrl, poolSize: 20, onError: () => {} }),
+      createPgDatabase({
+        connectionString: env.databaseUrl,
+        poolSize: 20,
+        timeouts: env.databaseTimeouts,
+        onError: () => {},
+      }),
     );
   }
   return createPgliteDatabase(dataDir ?? newTempDir());

@@ -125,6 +125,8 @@ describe('REST server-side failures', () => {
     const res = await asClient(h).births(birth()).expect(503);
     assertMatchesOpenApi(res, '/v1/births', 'post');
     assert.equal(res.body.code, 'SERVICE_UNAVAILABLE');
+    assert.equal(res.headers['retry-after'], '5');
+    assert.match(res.body.detail, /same notificationId/);
     const ready = await h.http.get('/readyz').expect(503);
     assert.equal(ready.body.status, 'unavailable');
   });

@@ -410,7 +410,9 @@ describe('SOAP faults: every error code a SOAP call can produce', () => {
     it('SERVICE_UNAVAILABLE: a Server fault when the database is gone', async () => {
       const h = await flakyHarness(Object.assign(new Error('terminating connection'), { code: '57P01' }));
       for (const ep of ENDPOINTS) {
-        const f = expectCode(await postSoap(h, ep.path, birthEnvelope(ep)), ep, 'SERVICE_UNAVAILABLE');
+        const res = await postSoap(h, ep.path, birthEnvelope(ep));
+        const f = expectCode(res, ep, 'SERVICE_UNAVAILABLE');
+        assert.equal(res.headers['retry-after'], '5', 'the fault says when to try again');
         assert.ok(
           h.logLines.some((l) => l.includes(f.detail.Korrelaatiotunnus)),
           'the correlation id is in the log',

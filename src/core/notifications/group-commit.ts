@@ -12,7 +12,17 @@ export class GroupCommit<I, O> {
 
   constructor(
     private readonly run: (items: I[]) => Promise<Settled<O>[]>,
-    private readonly limits: { maxBatch: number; maxConcurrent: number },
+    private readonly limits: {
+      maxBatch: number;
+      maxConcurrent: number;
+      /**
+       * A batch failing with such an error fails every submission still
+       * waiting too, at once: when the store is down, each would only wait
+       * for its own batch to fail the same way, and a queue of them would
+       * wait for each other.
+       */
+      shedsQueue?: (err: unknown) => boolean;
+    },
   ) {}
 
   submit(item: I): Promise<O> {
@@ -52,6 +62,7 @@ export class GroupCommit<I, O> {
             }),
           (err) => {
             for (const b of batch) b.reject(err);
+            if (this.limits.shedsQueue?.(err)) for (const b of this.queue.splice(0)) b.reject(err);
           },
         )
         .finally(() => {

@@ -56,6 +56,7 @@ export class NotificationService {
     this.batches = new GroupCommit((items) => this.register(items, 0), {
       maxBatch: MAX_BATCH,
       maxConcurrent: deps.batchConcurrency ?? 1,
+      shedsQueue: (err) => deps.store.isUnavailable(err),
     });
   }
 
@@ -211,8 +212,9 @@ export class NotificationService {
     try {
       return await this.deps.guard.run(() => applyToRegister(tx.register, items));
     } catch (e) {
-      // A deadlock or serialization failure is the store's to retry, not the register's failure.
-      if (this.deps.store.isTransient(e)) throw e;
+      // A deadlock or serialization failure is the store's to retry, and a store that cannot serve
+      // fails the request (to be sent again): neither is the register's failure.
+      if (this.deps.store.isTransient(e) || this.deps.store.isUnavailable(e)) throw e;
       throw new Aborted('pending', e);
     }
   }

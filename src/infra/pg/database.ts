@@ -28,3 +28,16 @@ export const TYPE_OIDS = { int8: 20, date: 1082 } as const;
 /** int8 as a JS number (counts stay far below 2^53); date as the plain 'YYYY-MM-DD' it is. */
 export const parseInt8 = (v: string): number => Number(v);
 export const parseDate = (v: string): string => v;
+
+/**
+ * The database cannot answer now: a connection could not be opened or was
+ * lost, an answer did not come in time, the server is shutting down, or a
+ * lock was not granted in time. Nothing about the request itself is wrong:
+ * the same request may simply be sent again (SERVICE_UNAVAILABLE).
+ */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = 'DatabaseUnavailableError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -1,10 +1,13 @@
 import pg from 'pg';
-import type { Database, Queryable } from './database';
-import { parseDate, parseInt8, TYPE_OIDS } from './database';
+import type { DatabaseTimeouts } from '../../config';
+import type { Database } from './database';
+import { DatabaseUnavailableError, parseDate, parseInt8, TYPE_OIDS } from './database';
+import { isUnavailableState } from './sqlstate';
 
 export interface PgOptions {
   connectionString: string;
   poolSize: number;
+  timeouts: DatabaseTimeouts;
   onError: (err: Error) => void;
 }
 
@@ -16,52 +19,133 @@ const types = {
   },
 };
 
-/** A real PostgreSQL server through a pg.Pool. */
+/**
+ * A real PostgreSQL server through a pg.Pool. Every wait is bounded, so that
+ * a server that stops answering (a network partition: no reset, no FIN) costs
+ * a request seconds, not the length of the outage: opening a connection,
+ * waiting for one of the pool, every statement's answer (the gateway's own
+ * timer, which drops the connection), and on the server statement, lock and
+ * idle-in-transaction timeouts and TCP keepalive. Failures of that kind come
+ * out as DatabaseUnavailableError; the server's other errors as they are.
+ */
 export function createPgDatabase(opts: PgOptions): Database {
+  const t = opts.timeouts;
+  const connectMs = t.connectMs;
+  // pg-pool bounds both the wait for a free connection and the opening of a new one with this option;
+  // the client class bounds its own connect by the connect timeout.
+  class BoundedClient extends pg.Client {
+    constructor(config: pg.ClientConfig = {}) {
+      super({ ...config, connectionTimeoutMillis: connectMs });
+    }
+  }
   const pool = new pg.Pool({
     connectionString: opts.connectionString,
     max: opts.poolSize,
     types: types as pg.CustomTypesConfig,
+    Client: BoundedClient,
+    connectionTimeoutMillis: t.poolWaitMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: t.keepAliveMs,
+    statement_timeout: t.statementMs,
+    lock_timeout: t.lockMs,
+    idle_in_transaction_session_timeout: t.idleInTransactionMs,
+    application_name: 'vtj-gateway',
   });
   // An idle client's error (a server restart) must not kill the process.
   pool.on('error', opts.onError);
   // …nor one on a checked-out client: pg-pool only guards idle ones.
   pool.on('connect', (client) => client.on('error', opts.onError));
 
-  const query = async <R>(
-    q: Queryable | pg.Pool | pg.PoolClient,
-    text: string,
-    params?: readonly unknown[],
-  ) => (await (q as pg.Pool).query(text, params as unknown[])).rows as R[];
+  const connect = async (): Promise<pg.PoolClient> => {
+    try {
+      return await pool.connect();
+    } catch (err) {
+      throw new DatabaseUnavailableError('no connection to the database', { cause: err });
+    }
+  };
+
+  /** One statement on a checked-out client, bounded; a client that failed that way must be dropped. */
+  const run = async <R>(client: pg.PoolClient, text: string, params?: readonly unknown[]): Promise<R[]> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // With a statement in flight, end() destroys the socket: nothing more is waited for on it.
+        void client.end().catch(() => {});
+        reject(new DatabaseUnavailableError(`the database did not answer within ${t.queryMs} ms`));
+      }, t.queryMs);
+    });
+    try {
+      const result = await Promise.race([client.query(text, params as unknown[]), timedOut]);
+      return result.rows as R[];
+    } catch (err) {
+      throw classify(err);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const withClient = async <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const client = await connect();
+    try {
+      const result = await fn(client);
+      client.release();
+      return result;
+    } catch (err) {
+      // A lost connection is dropped from the pool, never handed to the next request.
+      client.release(err instanceof DatabaseUnavailableError ? err : undefined);
+      throw err;
+    }
+  };
 
   return {
     kind: 'pg',
-    query: (text, params) => query(pool, text, params),
+    query: (text, params) => withClient((client) => run(client, text, params)),
     async transaction(fn) {
-      const client = await pool.connect();
+      const client = await connect();
       let broken: Error | undefined;
       try {
-        await client.query('BEGIN');
+        await run(client, 'BEGIN');
         const result = await fn({
-          query: (text, params) => query(client, text, params),
-          exec: async (sql) => void (await client.query(sql)),
+          query: (text, params) => run(client, text, params),
+          exec: async (sql) => void (await run(client, sql)),
         });
-        await client.query('COMMIT');
+        await run(client, 'COMMIT');
         return result;
       } catch (err) {
-        try {
-          await client.query('ROLLBACK');
-        } catch (rollbackErr) {
-          broken = rollbackErr as Error;
+        // On a lost connection there is nothing to roll back: the server ends the transaction itself.
+        if (err instanceof DatabaseUnavailableError) broken = err;
+        else {
+          try {
+            await run(client, 'ROLLBACK');
+          } catch (rollbackErr) {
+            broken = rollbackErr as Error;
+          }
         }
         throw err;
       } finally {
+        // A lost connection is dropped from the pool, never handed to the next request.
         client.release(broken);
       }
     },
     async exec(sql) {
-      await pool.query(sql);
+      await withClient((client) => run(client, sql));
     },
     close: () => pool.end(),
   };
+}
+
+/**
+ * The server's errors stand as they are, except those that mean it cannot
+ * serve now; anything else a query fails with is the connection failing.
+ * (A TypeError or RangeError is a bug in the statement's values, not an outage.)
+ */
+function classify(err: unknown): unknown {
+  if (err instanceof DatabaseUnavailableError) return err;
+  if (err instanceof pg.DatabaseError) {
+    return isUnavailableState(err.code)
+      ? new DatabaseUnavailableError(`the database refused the statement (${err.code})`, { cause: err })
+      : err;
+  }
+  if (err instanceof TypeError || err instanceof RangeError) return err;
+  return new DatabaseUnavailableError('the connection to the database failed', { cause: err });
 }

@@ -2,13 +2,14 @@ import type { Store, Transaction } from '../../core/ports';
 import type { Clock } from '../../core/time/clock';
 import { cachedClients } from '../client-cache';
 import { clientQueries } from './clients-sql';
-import type { Database } from './database';
+import { type Database, DatabaseUnavailableError } from './database';
 import { notificationQueries } from './notifications-sql';
 import { registerQueries, upsertPersons } from './persons-sql';
-import { isRetryable } from './sqlstate';
+import { isRetryable, isUnavailable } from './sqlstate';
 import { WriteBehind } from './write-behind';
 
-const MAX_ATTEMPTS = 3;
+/** A deadlock or serialization failure is run again this many times in all, after a short random pause. */
+export const MAX_ATTEMPTS = 5;
 let savepoints = 0;
 
 /** The core's Store port over either database. */
@@ -18,6 +19,7 @@ export function createStore(db: Database, opts: { clock: Clock; clientCacheMs: n
     clients: cachedClients(clientQueries(db), opts.clock, opts.clientCacheMs),
     loadPersons: (persons) => db.transaction((tx) => upsertPersons(tx, persons)),
     isTransient: isRetryable,
+    isUnavailable,
     async transaction(fn) {
       // A deadlock or serialization failure undoes the whole transaction, so it is safe to run again.
       for (let attempt = 1; ; attempt++) {
@@ -47,7 +49,15 @@ export function createStore(db: Database, opts: { clock: Clock; clientCacheMs: n
             return result;
           });
         } catch (err) {
-          if (attempt >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
+          if (!isRetryable(err)) throw err;
+          // Never shown to the client as itself: past the attempts it is the database being unable to serve.
+          if (attempt >= MAX_ATTEMPTS) {
+            throw new DatabaseUnavailableError('the transaction kept conflicting with others', {
+              cause: err,
+            });
+          }
+          // Apart, so that the transactions that met do not meet again at once.
+          await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
         }
       }
     },

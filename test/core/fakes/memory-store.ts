@@ -43,9 +43,14 @@ export interface Statement {
 }
 
 /** Like store.ts: a transaction that fails transiently is run again, up to this many times in all. */
-export const MAX_ATTEMPTS = 3;
+export const MAX_ATTEMPTS = 5;
 
-const SQLSTATE = { serializationFailure: '40001', deadlockDetected: '40P01', cardinalityViolation: '21000' };
+const SQLSTATE = {
+  serializationFailure: '40001',
+  deadlockDetected: '40P01',
+  cardinalityViolation: '21000',
+  adminShutdown: '57P01',
+};
 
 /** An error as the pg driver raises it: a message and a SQLSTATE `code`. */
 export function pgError(code: string, message: string): Error {
@@ -173,6 +178,12 @@ export class MemoryStore implements Store {
   isTransient(err: unknown): boolean {
     const code = (err as { code?: unknown } | null)?.code;
     return code === SQLSTATE.serializationFailure || code === SQLSTATE.deadlockDetected;
+  }
+
+  /** As isUnavailable in src/infra/pg/sqlstate.ts, for the errors a test gives a `code`: 57P01 and the like. */
+  isUnavailable(err: unknown): boolean {
+    const code = (err as { code?: unknown } | null)?.code;
+    return code === SQLSTATE.adminShutdown || code === 'ECONNREFUSED';
   }
 
   async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {

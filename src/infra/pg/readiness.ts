@@ -1,0 +1,28 @@
+import type { Database } from './database';
+import { isMigrated } from './migrate';
+
+/**
+ * Readiness: the database answers and is migrated. Answered within
+ * `withinMs` whatever the database does (a silent one means not ready), and
+ * however often it is asked: one check runs at a time, and every caller
+ * meanwhile waits on that one, so probes never pile up connections.
+ */
+export function readinessCheck(db: Database, withinMs: number): () => Promise<boolean> {
+  let running: Promise<boolean> | undefined;
+  return async () => {
+    running ??= isMigrated(db)
+      .catch(() => false)
+      .finally(() => {
+        running = undefined;
+      });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), withinMs);
+    });
+    try {
+      return await Promise.race([running, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
