@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { helsinkiDate } from '../../src/core/time/helsinki';
-import { LOCK_FILE } from '../../src/infra/pg/data-dir-lock';
 import { createPgliteDatabase } from '../../src/infra/pg/pglite-database';
 import { usageQueries } from '../../src/infra/pg/usage-sql';
+import { holdLockInAnotherProcess } from '../helpers/lock-holder';
 import { newTempDir } from '../helpers/test-db';
 import { type CliResult, explain, runCli } from './run-cli';
 
@@ -192,11 +191,11 @@ describe('operator CLI (vtj-gateway) end to end on the embedded database', funct
     }
   });
 
-  it('clients list: a table of statuses (taking over a stale lock left by a killed process)', async () => {
-    const dead = spawnSync(process.execPath, ['-e', '']).pid;
-    writeFileSync(join(dataDir, LOCK_FILE), JSON.stringify({ pid: dead, holder: 'the gateway', since: '' }));
+  it('clients list: a table of statuses (right after just after the lock holder was killed)', async () => {
+    const holder = await holdLockInAnotherProcess(dataDir);
+    holder.child.kill('SIGKILL');
     const { stdout } = await ok(['clients', 'list']);
-    assert.equal(existsSync(join(dataDir, LOCK_FILE)), false, 'the command released the lock it took over');
+    await holder.kill();
     const lines = stdout.split('\n');
     assert.match(lines[0] ?? '', /^CLIENT +NAME +KIND +STATUS +DAYS +LAST SOAP CALL +EXC$/);
     const soap = lines.find((l) => l.startsWith(SOAP_CLIENT)) ?? '';

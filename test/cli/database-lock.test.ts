@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseLockedError, LOCK_FILE, lockDataDir } from '../../src/infra/pg/data-dir-lock';
+import { DatabaseLockedError, lockDataDir } from '../../src/infra/pg/data-dir-lock';
 import { createPgliteDatabase } from '../../src/infra/pg/pglite-database';
+import { holdLockInAnotherProcess } from '../helpers/lock-holder';
 import { newTempDir } from '../helpers/test-db';
-
-/** A pid that surely belongs to no running process: a child that has already exited. */
-function deadPid(): number {
-  const pid = spawnSync(process.execPath, ['-e', '']).pid;
-  assert.ok(pid);
-  return pid;
-}
-
-const lockOf = (dir: string) => JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')) as { pid: number };
 
 describe('the embedded database is opened by one process at a time (data directory lock)', () => {
   it('refuses a second open of the same directory while the first is open, and allows it after close', async function () {
@@ -21,7 +12,6 @@ describe('the embedded database is opened by one process at a time (data directo
     const dir = newTempDir();
     const first = await createPgliteDatabase(dir);
     try {
-      assert.equal(lockOf(dir).pid, process.pid);
       await assert.rejects(createPgliteDatabase(dir), (err: unknown) => {
         assert.ok(err instanceof DatabaseLockedError);
         assert.equal(err.pid, process.pid);
@@ -38,40 +28,80 @@ describe('the embedded database is opened by one process at a time (data directo
     } finally {
       await first.close();
     }
-    assert.equal(existsSync(join(dir, LOCK_FILE)), false, 'close releases the lock');
     const again = await createPgliteDatabase(dir);
     await again.close();
   });
 
-  it('refuses while another live process holds the lock, naming it', () => {
+  it('refuses at once while another live process holds it, naming that process', async () => {
     const dir = newTempDir();
-    writeFileSync(
-      join(dir, LOCK_FILE),
-      JSON.stringify({ pid: process.ppid, holder: 'a vtj-gateway command', since: '' }),
-    );
-    assert.throws(
-      () => lockDataDir(dir),
-      (err: unknown) =>
-        err instanceof DatabaseLockedError &&
-        err.message.startsWith(`A vtj-gateway command (pid ${process.ppid}) has the embedded database`),
-    );
-    assert.equal(lockOf(dir).pid, process.ppid, 'the live lock is left alone');
+    const holder = await holdLockInAnotherProcess(dir);
+    try {
+      const started = performance.now();
+      await assert.rejects(lockDataDir(dir), (err: unknown) => {
+        assert.ok(err instanceof DatabaseLockedError);
+        assert.equal(err.pid, holder.pid);
+        assert.match(
+          err.message,
+          new RegExp(`^The gateway \\(pid ${holder.pid}\\) has the embedded database`),
+        );
+        return true;
+      });
+      assert.ok(performance.now() - started < 5000, 'a holder that answers is not waited for');
+    } finally {
+      await holder.kill();
+    }
   });
 
-  it('takes over a stale lock: its process is gone, it is unreadable, or it is an earlier process with our pid', () => {
-    const stale = [
-      JSON.stringify({ pid: deadPid(), holder: 'the gateway', since: '' }),
-      '{"pid": 12', // a crash while writing it
-      JSON.stringify({ pid: process.pid, holder: 'the gateway', since: '' }), // pids repeat in containers
-    ];
-    for (const content of stale) {
+  it('is free the moment its holder is killed (SIGKILL), with nothing to clean up', async () => {
+    for (let round = 0; round < 5; round++) {
       const dir = newTempDir();
-      writeFileSync(join(dir, LOCK_FILE), content);
-      const lock = lockDataDir(dir);
-      assert.equal(lockOf(dir).pid, process.pid, content);
+      const holder = await holdLockInAnotherProcess(dir);
+      holder.child.kill('SIGKILL'); // not waited for: the next lockDataDir may meet it still dying
+      const lock = await lockDataDir(dir);
       lock.release();
-      assert.equal(existsSync(join(dir, LOCK_FILE)), false);
       lock.release(); // idempotent
+      await holder.kill();
+    }
+  });
+
+  it('waits for a holder that does not answer, up to a bound, then refuses; or takes it once the holder dies', async () => {
+    const dir = newTempDir();
+    const busy = await holdLockInAnotherProcess(dir, 'busy');
+    try {
+      await assert.rejects(lockDataDir(dir, { silentHolderWaitMs: 1500 }), (err: unknown) => {
+        assert.ok(err instanceof DatabaseLockedError);
+        assert.equal(err.pid, undefined);
+        assert.match(err.message, /^Another process has the embedded database in .* open/);
+        return true;
+      });
+      const taken = lockDataDir(dir, { silentHolderWaitMs: 30_000 });
+      await new Promise((r) => setTimeout(r, 700));
+      await busy.kill();
+      (await taken).release();
+    } finally {
+      await busy.kill();
+    }
+  });
+
+  it('is not fooled by a lock file an older version left, whatever pid it names', async () => {
+    const dir = newTempDir();
+    writeFileSync(
+      join(dir, '.vtj-gateway.lock'),
+      JSON.stringify({ pid: process.pid, holder: 'the gateway' }),
+    );
+    (await lockDataDir(dir)).release();
+  });
+
+  it('treats two spellings of one directory as one lock', async () => {
+    const dir = newTempDir();
+    const lock = await lockDataDir(dir);
+    try {
+      await assert.rejects(
+        lockDataDir(join(dir, '..', dir.split('/').pop() as string, '.')),
+        DatabaseLockedError,
+      );
+    } finally {
+      lock.release();
     }
   });
 });

@@ -13,10 +13,11 @@ export interface GatewayProcess {
 }
 
 /**
- * Starts the gateway as its own operating-system process, the way an operator
- * runs it (src/main.ts, production logging), in a process group of its own so
- * that a test can SIGKILL all of it at once. Resolves once it listens; PORT=0
- * unless the test names a port, and the address comes from its start-up log.
+ * Starts the gateway as its own operating-system processes, the way an
+ * operator runs it (`npm start`, production logging), in a process group of
+ * its own so that a test can SIGKILL all of it at once. Resolves once it
+ * listens; PORT=0 unless the test names a port, and the address comes from its
+ * start-up log.
  */
 export function startGatewayProcess(
   env: Record<string, string | undefined>,
@@ -29,7 +30,7 @@ export function startGatewayProcess(
     ...env,
   };
   for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main.ts')], {
+  const child = spawn('npm', ['start', '--silent'], {
     cwd: ROOT,
     env: childEnv,
     detached: true,

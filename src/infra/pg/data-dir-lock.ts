@@ -1,169 +1,164 @@
-import {
-  closeSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdirSync, realpathSync, unlinkSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { systemClock } from '../system-clock';
 
 /**
  * The embedded database is single-process: two PGlite instances over one data
  * directory would corrupt it. Whoever opens it — the gateway or a
- * `vtj-gateway` command — first creates this file exclusively, holding its
- * pid; a lock whose process is gone is taken over.
+ * `vtj-gateway` command — first binds a Unix socket named after the
+ * directory. The kernel releases the socket when its process dies, however it
+ * dies, and a pid that another process gets later means nothing to it.
+ *
+ * On Linux the socket is in the abstract namespace (no file: nothing stale is
+ * ever left behind); elsewhere it is a socket file in the temporary directory,
+ * removed when nothing answers on it. Abstract sockets belong to a network
+ * namespace: processes in different containers sharing one data directory do
+ * not see each other's lock.
+ *
+ * The holder answers every connection with who it is, so a refusal names it
+ * at once. A process that was just killed holds the socket until the kernel
+ * has torn it down (a large process takes a moment), and a holder whose event
+ * loop is busy cannot answer: a lock that is held but silent is waited for,
+ * up to a bound, before refusing.
  */
-export const LOCK_FILE = '.vtj-gateway.lock';
 const GATEWAY = 'the gateway';
+/** How long a silent holder is waited for; a killed process is gone well within it. */
+export const SILENT_HOLDER_WAIT_MS = 10_000;
+const HELLO_WAIT_MS = 500;
+const RETRY_MS = 100;
 
 export class DatabaseLockedError extends Error {
   override readonly name = 'DatabaseLockedError';
   constructor(
     readonly dataDir: string,
-    readonly pid: number,
+    /** Undefined when the holder did not say (it was busy or dying throughout the wait). */
+    readonly pid: number | undefined,
     readonly holder: string,
   ) {
     const remedy =
       holder === GATEWAY
         ? 'stop it, or use the operator API /ops/ of the running gateway'
         : 'wait for it to finish, or stop it';
+    const who = pid === undefined ? `${holder}` : `${holder} (pid ${pid})`;
     super(
-      `${holder.charAt(0).toUpperCase()}${holder.slice(1)} (pid ${pid}) has the embedded database in ${dataDir} ` +
-        `open; ${remedy}, or set DATABASE_URL to use a PostgreSQL server. ` +
-        `(If no process ${pid} is running, delete ${join(dataDir, LOCK_FILE)}.)`,
+      `${who.charAt(0).toUpperCase()}${who.slice(1)} has the embedded database in ${dataDir} open; ${remedy}, ` +
+        'or set DATABASE_URL to use a PostgreSQL server.',
     );
   }
 }
 
-interface LockContent {
+interface Hello {
   pid: number;
   holder: string;
   since: string;
 }
 
-/** Lock files this process holds: a lock with our pid but not in here was left by an earlier process. */
-const held = new Set<string>();
-
 export interface DataDirLock {
-  /** Removes the lock file if it is still this process's. Idempotent. */
+  /** Gives the lock up. Idempotent. */
   release(): void;
 }
 
 /** Takes the data directory's lock or throws DatabaseLockedError naming the process that holds it. */
-export function lockDataDir(dataDir: string): DataDirLock {
+export async function lockDataDir(
+  dataDir: string,
+  opts: { silentHolderWaitMs?: number } = {},
+): Promise<DataDirLock> {
   mkdirSync(dataDir, { recursive: true });
-  const path = join(resolve(dataDir), LOCK_FILE);
-  const mine = JSON.stringify({
-    pid: process.pid,
-    holder: holderName(),
-    since: systemClock.now().toISOString(),
-  } satisfies LockContent);
+  const address = socketAddress(realpathSync(dataDir));
+  const hello: Hello = { pid: process.pid, holder: holderName(), since: systemClock.now().toISOString() };
+  const giveUpAt = performance.now() + (opts.silentHolderWaitMs ?? SILENT_HOLDER_WAIT_MS);
 
-  for (let attempt = 0; ; attempt++) {
-    if (tryCreate(path, mine)) break;
-    const current = readLock(path);
-    if (current === 'gone') continue; // released between our two steps: try again
-    if (current !== 'unreadable' && isAlive(current.pid, path)) {
-      throw new DatabaseLockedError(dataDir, current.pid, current.holder);
+  for (;;) {
+    const server = await tryListen(address, JSON.stringify(hello));
+    if (server) return holding(server, address);
+    const holder = await askHolder(address);
+    if (holder === 'nobody') {
+      // A socket file left by a dead process (never in the abstract namespace): clear it and try again.
+      if (!address.startsWith('\0')) unlinkQuietly(address);
+      continue;
     }
-    // A stale lock (its process is gone, or a crash left it half-written): take it over.
-    if (attempt >= 5) throw new Error(`cannot take over the stale lock ${path}`);
-    takeOverStale(path, current);
+    if (holder !== 'silent') throw new DatabaseLockedError(dataDir, holder.pid, holder.holder);
+    if (performance.now() >= giveUpAt) throw new DatabaseLockedError(dataDir, undefined, 'another process');
+    await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
   }
-  held.add(path);
+}
 
+function holding(server: Server, address: string): DataDirLock {
   let released = false;
-  const release = () => {
-    if (released) return;
-    released = true;
-    held.delete(path);
-    process.removeListener('exit', release);
-    const current = readLock(path);
-    if (current !== 'gone' && current !== 'unreadable' && current.pid === process.pid) unlinkQuietly(path);
+  return {
+    release() {
+      if (released) return;
+      released = true;
+      server.close();
+      if (!address.startsWith('\0')) unlinkQuietly(address);
+    },
   };
-  // A process that exits without closing the database still leaves no lock behind.
-  process.on('exit', release);
-  return { release };
 }
 
-function tryCreate(path: string, content: string): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, 'wx', 0o644);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  }
-  try {
-    writeSync(fd, content);
-  } finally {
-    closeSync(fd);
-  }
-  return true;
+/** Binds the socket, answering each caller with `hello`; undefined when another process has it. */
+function tryListen(address: string, hello: string): Promise<Server | undefined> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((socket) => {
+      socket.on('error', () => {});
+      socket.end(hello);
+    });
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') resolve(undefined);
+      else reject(err);
+    });
+    server.listen(address, () => {
+      // The lock must not keep a process alive that is otherwise done.
+      server.unref();
+      resolve(server);
+    });
+  });
 }
 
-function readLock(path: string): LockContent | 'gone' | 'unreadable' {
-  let text: string;
+/** Who holds the socket: its hello, 'silent' (it takes calls but does not answer), or 'nobody'. */
+function askHolder(address: string): Promise<Hello | 'silent' | 'nobody'> {
+  return new Promise((resolve) => {
+    let text = '';
+    const socket = connect(address);
+    const done = (result: Hello | 'silent' | 'nobody') => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(() => done('silent'), HELLO_WAIT_MS);
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    socket.on('end', () => done(parseHello(text) ?? 'silent'));
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      done(err.code === 'ECONNREFUSED' || err.code === 'ENOENT' ? 'nobody' : 'silent'),
+    );
+  });
+}
+
+function parseHello(text: string): Hello | undefined {
   try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
-    throw err;
-  }
-  try {
-    const parsed = JSON.parse(text) as Partial<LockContent>;
-    if (!Number.isInteger(parsed.pid) || (parsed.pid as number) <= 0) return 'unreadable';
+    const h = JSON.parse(text) as Partial<Hello>;
+    if (!Number.isInteger(h.pid)) return undefined;
     return {
-      pid: parsed.pid as number,
-      holder: String(parsed.holder ?? 'another process'),
-      since: String(parsed.since ?? ''),
+      pid: h.pid as number,
+      holder: String(h.holder ?? 'another process'),
+      since: String(h.since ?? ''),
     };
   } catch {
-    return 'unreadable';
+    return undefined;
   }
 }
 
-/**
- * Moves the stale file aside (atomic: of two processes taking over at once,
- * one moves it), checks that what it moved is the stale lock it judged, and
- * puts it back (link fails if a new lock exists) if it moved a live one instead.
- */
-function takeOverStale(path: string, judged: LockContent | 'unreadable'): void {
-  const aside = `${path}.stale-${process.pid}`;
-  try {
-    renameSync(path, aside);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  const moved = readLock(aside);
-  const same =
-    judged === 'unreadable'
-      ? moved === 'unreadable'
-      : moved !== 'gone' && moved !== 'unreadable' && moved.pid === judged.pid;
-  if (!same) {
-    try {
-      linkSync(aside, path);
-    } catch {
-      // A newer lock is already there; the loop judges that one.
-    }
-  }
-  unlinkQuietly(aside);
-}
-
-function isAlive(pid: number, path: string): boolean {
-  // Our own pid: this process has it open, or (pids repeat in containers) an earlier process left it.
-  if (pid === process.pid) return held.has(path);
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
-  }
+/** One name per data directory (its real path, so two spellings of it are one lock). */
+function socketAddress(realDir: string): string {
+  const id = createHash('sha256').update(realDir).digest('hex').slice(0, 32);
+  return process.platform === 'linux'
+    ? `\0vtj-gateway-data-dir-${id}`
+    : join(tmpdir(), `vtj-gateway-${id}.sock`);
 }
 
 function unlinkQuietly(path: string): void {

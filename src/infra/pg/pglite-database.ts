@@ -11,7 +11,7 @@ import { parseDate, parseInt8, TYPE_OIDS } from './database';
  * has it), closing releases it.
  */
 export async function createPgliteDatabase(dataDir: string): Promise<Database> {
-  const lock = isOnDisk(dataDir) ? lockDataDir(dataDir) : undefined;
+  const lock = isOnDisk(dataDir) ? await lockDataDir(dataDir) : undefined;
   let db: PGlite;
   try {
     db = new PGlite(dataDir, {
