@@ -105,7 +105,12 @@ describe(`register races (${usingRealPostgres ? 'PostgreSQL, two gateway process
     assert.equal(created.status, 201, await created.text());
     const persons: string[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      persons.push(person(1, r, 0, 'male'), person(2, r, 0, 'female'), person(3, r, 0, 'female'));
+      persons.push(
+        person(1, r, 0, 'male'),
+        person(2, r, 0, 'female'),
+        person(3, r, 0, 'female'),
+        person(5, r, 0, 'female'),
+      );
       for (let k = 0; k < 8; k++) persons.push(person(4, r, k, 'female'));
     }
     const loaded = await ops(
@@ -246,6 +251,32 @@ describe(`register races (${usingRealPostgres ? 'PostgreSQL, two gateway process
     }
   });
 
+  it("never registers a child's death dated before its birth, sent while the birth is being registered", async () => {
+    for (let r = 0; r < ROUNDS; r++) {
+      // A fresh day each round, so the child's code is known in advance: the day's first girl gets 002.
+      const day = daysAgo(150 + r);
+      const child = formatHetu(day, 'A', 2);
+      const sent: Sent[] = [
+        { kind: 'birth', body: birth(`race5-${r}-b`, person(5, r, 0, 'female'), day) },
+        ...Array.from({ length: 3 }, (_, k) => ({
+          kind: 'death' as const,
+          body: death(`race5-${r}-d${k}`, child, daysAgo(151 + r + k)),
+        })),
+      ];
+      const answers = await fire(r % 2 === 0 ? sent : [...sent].reverse());
+      const born = answers.find((a) => a.kind === 'birth');
+      assert.deepEqual([born?.status, born?.childCode], [201, child], describeAnswers(answers));
+      for (const d of answers.filter((a) => a.kind === 'death')) {
+        assert.ok(
+          (d.status === 422 && d.code === 'PERSON_NOT_FOUND') ||
+            (d.status === 409 && d.code === 'DEATH_BEFORE_BIRTH'),
+          describeAnswers(answers),
+        );
+      }
+      allAnswers.push(answers);
+    }
+  });
+
   it('holds in the register exactly what was acknowledged: the registered death dates and every child', async () => {
     const codes = new Set<string>();
     for (const answers of allAnswers)
@@ -256,7 +287,7 @@ describe(`register races (${usingRealPostgres ? 'PostgreSQL, two gateway process
           if (a.childCode) codes.add(a.childCode);
         }
       }
-    assert.ok(allAnswers.length >= 4 * ROUNDS, 'every scenario ran');
+    assert.ok(allAnswers.length >= 5 * ROUNDS, 'every scenario ran');
     const rows = await registerRows([...codes]);
     for (const answers of allAnswers) {
       const deaths = answers.filter((a) => a.kind === 'death');
