@@ -42,7 +42,10 @@ export async function applyToRegister(
   const deaths: Death[] = [];
   const childBirths: ChildBirth[] = [];
 
-  // Births get their codes in groups; a birth counts for its mother only once it has one.
+  // Births get their codes in groups; a birth counts for its mother only once it has one. (A second
+  // group may lock a series that sorts before one the first locked: a deadlock with another batch is
+  // then possible, and the store runs the transaction again. Only a mother's death after her own
+  // child's birth in one batch makes a second group.)
   const assignPending = async () => {
     if (children.length === 0) return;
     await assignCodes(register, children, outcomes);
