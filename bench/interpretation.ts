@@ -29,7 +29,7 @@ export function interpretation(r: BenchResults): string {
       'notification (JSON Schema from openapi.yaml, then the core), then hands it to a group commit: whatever',
       'arrives while a transaction is running goes into the next one together, and each request is answered',
       'only after the transaction holding it has committed. One registering transaction takes a fixed handful',
-      'of statements whatever its size: BEGIN, the mothers and deceased read in one query, the code series',
+      'of statements whatever its size: BEGIN, the mothers and deceased locked and read in one query, the code series',
       "locked and read in one upsert, the children's codes claimed in one INSERT … ON CONFLICT, one INSERT of",
       'the notifications that also carries the series and death updates as CTEs, and COMMIT. A lone request',
       'is not delayed: it starts at once as a batch of one.',
