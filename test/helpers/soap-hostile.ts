@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { connect, createServer, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -13,8 +12,6 @@ export const SOAP11_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 export const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
 const XROAD_NS = 'http://x-road.eu/xsd/xroad.xsd';
 const XROAD_ID_NS = 'http://x-road.eu/xsd/identifiers';
-
-export const CORPORA = join(__dirname, '..', '..', '..', 'shared', 'corpora');
 
 export interface Endpoint {
   path: '/soap/v2' | '/soap/legacy';

