@@ -12,7 +12,7 @@ const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
 /** Debian's Chromium, as the machine probe starts it: headless, no sandbox (root), no background traffic. */
 function launch(): Promise<Browser> {
   return chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     args: [
       '--no-sandbox',
       '--disable-gpu',
