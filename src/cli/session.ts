@@ -1,9 +1,10 @@
 import { userInfo } from 'node:os';
 import pino from 'pino';
 import { configFromEnvironment } from '../config';
-import { buildGateway, type Gateway, openDatabase } from '../gateway';
 import { createLogger } from '../infra/logger';
+import { openDatabase } from '../infra/pg/open-database';
 import { systemClock } from '../infra/system-clock';
+import { buildServices, type Services } from '../services';
 
 /** The options every command accepts (declared on the program). */
 export interface GlobalOptions {
@@ -48,14 +49,14 @@ export function operatorName(opts: GlobalOptions): string {
  * the environment, as the gateway reads them), then closes the database —
  * which also releases the embedded database's lock.
  */
-export async function withGateway<T>(fn: (gateway: Gateway) => Promise<T>): Promise<T> {
+export async function withGateway<T>(fn: (services: Services) => Promise<T>): Promise<T> {
   const config = configFromEnvironment();
   // Warnings and errors only, to stderr: stdout is the command's output.
   const level = config.logLevel === 'info' ? 'warn' : config.logLevel;
   const logger = createLogger(level, pino.destination({ fd: 2, sync: true }));
   const db = await openDatabase(config, logger);
   try {
-    return await fn(buildGateway(config, { db, clock: systemClock, logger }));
+    return await fn(buildServices(config, { db, clock: systemClock, logger }));
   } finally {
     await db.close();
   }

@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
-import { parse } from 'yaml';
 import type { FieldError } from '../core/errors';
 
 const FILE = path.join(__dirname, '..', '..', 'openapi', 'openapi.yaml');
+/** The same document as JSON, which the build writes beside the compiled code: read in a fraction of the time. */
+const BUILT = path.join(__dirname, 'openapi.json');
 const SCHEMA_ID = 'urn:vtj-gateway:openapi';
 
 export interface OpenApiDocument {
@@ -14,7 +15,10 @@ export interface OpenApiDocument {
 }
 
 /** The OpenAPI document: the one source of truth for the REST wire format. Read once. */
-export const openApiDocument: OpenApiDocument = parse(readFileSync(FILE, 'utf8'));
+export const openApiDocument: OpenApiDocument = existsSync(BUILT)
+  ? JSON.parse(readFileSync(BUILT, 'utf8'))
+  : // Run from source (tsx): the YAML itself, with the parser loaded only then.
+    (require('yaml') as typeof import('yaml')).parse(readFileSync(FILE, 'utf8'));
 
 /**
  * Validators compiled from the document's component schemas. They are the

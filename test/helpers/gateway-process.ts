@@ -8,6 +8,8 @@ export interface GatewayProcess {
   pid: number;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
+  /** Resolves with the output once it matches `pattern` (within `ms`). */
+  waitForOutput(pattern: RegExp, ms?: number): Promise<string>;
   /** Sends `signal` to the process's whole group (npm, tsx, node alike) and waits until it has exited. */
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -53,7 +55,14 @@ export function startGatewayProcess(
       const m = /"url":"(https?:\/\/[^"]+)"[^\n]*"msg":"gateway listening"/.exec(output);
       if (m?.[1] && child.pid !== undefined) {
         clearTimeout(timer);
-        resolve({ url: m[1], pid: child.pid, output: () => output, kill });
+        const waitForOutput = async (pattern: RegExp, ms = 10_000) => {
+          for (const until = Date.now() + ms; !pattern.test(output); ) {
+            if (Date.now() > until) throw new Error(`no ${pattern} in the gateway's output:\n${output}`);
+            await new Promise((r) => setTimeout(r, 20));
+          }
+          return output;
+        };
+        resolve({ url: m[1], pid: child.pid, output: () => output, waitForOutput, kill });
       }
     };
     child.stdout?.on('data', onData);

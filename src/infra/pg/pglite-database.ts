@@ -16,6 +16,9 @@ export async function createPgliteDatabase(dataDir: string): Promise<Database> {
   try {
     db = new PGlite(dataDir, {
       parsers: { [TYPE_OIDS.int8]: parseInt8, [TYPE_OIDS.date]: parseDate },
+      // PostgreSQL's default 128 MB of shared buffers is more than a one-process store needs: with 32 MB
+      // the process starts at about 180 MB resident instead of 290, and a little sooner.
+      startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB'],
     });
     await db.waitReady;
   } catch (err) {
