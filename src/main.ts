@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import { type Config, ConfigError, configFromEnvironment } from './config';
 import { DEMO_CLIENTS, DEMO_MOTHERS, seedSandboxDemo } from './demo/sandbox-demo';
 import { buildGateway, openDatabase } from './gateway';
@@ -6,17 +6,21 @@ import { createServer } from './http/server';
 import { createLogger } from './infra/logger';
 import { systemClock } from './infra/system-clock';
 
-/** The composition root: settings, database, core, façades, HTTP server, background retry. */
+/** The composition root: settings, port, database, core, façades, background retry. */
 async function main(): Promise<void> {
   const config = configFromEnvironment();
   const logger = createLogger(config.logLevel);
+  // The port first, so a taken one is said at once, before the database is touched. Until the gateway is
+  // ready, every request is answered 503 (and /readyz says so).
+  let handle: RequestListener = answerStarting;
+  const server: Server = createServer((req, res) => handle(req, res), config.tls);
+  await listen(server, config);
   const db = await openDatabase(config, logger);
   const gateway = buildGateway(config, { db, clock: systemClock, logger });
   const seeded =
     config.seedDemo && (await seedSandboxDemo(gateway.clients, gateway.store, systemClock.now()));
+  handle = gateway.app;
 
-  const server: Server = createServer(gateway.app, config.tls).listen(config.port, config.host);
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = `${config.tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -58,13 +62,16 @@ async function main(): Promise<void> {
 }
 
 function printWelcome(base: string, kind: string, store: string, seeded: boolean, config: Config): void {
+  // A new id at every start: the example registers a new birth each time, and repeating it replays it.
+  const now = systemClock.now();
   const lines = [
     '',
     `VTJ notification gateway on ${base}  (${store})`,
-    `  OpenAPI: ${base}/v1/openapi.json    health: ${base}/healthz`,
+    `  Start here: ${base}/    OpenAPI: ${base}/v1/openapi.json    health: ${base}/healthz`,
     config.opsTokenGenerated
-      ? `  Operator token for this run (set OPS_TOKEN to choose one): ${config.opsToken}`
-      : '  Operator API: Authorization: Bearer $OPS_TOKEN',
+      ? '  Operator token for this run (set OPS_TOKEN to choose your own); in your shell:'
+      : '  Operator API: Authorization: Bearer $OPS_TOKEN (the token you set)',
+    ...(config.opsTokenGenerated ? [`    export OPS_TOKEN=${config.opsToken}`] : []),
     `  Operator page: ${base}/ops/  (any user name; the operator token as password)`,
   ];
   if (kind === 'pglite' && config.seedDemo) {
@@ -75,13 +82,44 @@ function printWelcome(base: string, kind: string, store: string, seeded: boolean
       '  Try a birth:',
       `    curl -s -X POST ${base}/v1/births -H 'Content-Type: application/json' \\`,
       `      -H 'X-Road-Client: ${DEMO_CLIENTS[0].id}' \\`,
-      `      -d '{"notificationId":"demo-1","child":{"birthDateTime":"${systemClock.now().toISOString()}","sex":"female"},` +
+      `      -d '{"notificationId":"demo-birth-${now.getTime()}","child":{"birthDateTime":"${now.toISOString()}","sex":"female"},` +
         `"birth":{"municipalityCode":"091","liveBorn":true},"mother":{"personalIdentityCode":"${DEMO_MOTHERS[0]}"}}'`,
       '  More in README.md.',
     );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
 }
+
+/** Binds the port, or explains in one line which setting to change. */
+function listen(server: Server, config: Config): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const where = `port ${config.port} on ${config.host}`;
+      const why: Record<string, string> = {
+        EADDRINUSE: `The ${where} is already in use: stop what uses it, or choose another port with PORT (for example PORT=${config.port + 1} npm start).`,
+        EACCES: `The ${where} needs privileges this user does not have: choose a port above 1023 with PORT.`,
+        EADDRNOTAVAIL: `HOST ${config.host} is not an address of this machine: set HOST to one of its addresses (default 127.0.0.1).`,
+      };
+      const line = err.code ? why[err.code] : undefined;
+      reject(line ? new ConfigError([line]) : err);
+    });
+    server.listen(config.port, config.host, () => resolve());
+  });
+}
+
+/** Every request while the database opens: 503, try again in a second. */
+const answerStarting: RequestListener = (_req, res) => {
+  res.writeHead(503, { 'Content-Type': 'application/problem+json', 'Retry-After': '1' });
+  res.end(
+    JSON.stringify({
+      type: '/problems/SERVICE_UNAVAILABLE',
+      title: 'The service is temporarily unavailable',
+      status: 503,
+      detail: 'The gateway is starting; try again in a second.',
+      code: 'SERVICE_UNAVAILABLE',
+    }),
+  );
+};
 
 main().catch((err) => {
   if (err instanceof ConfigError) {

@@ -1,18 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ClientService } from '../core/clients/client-service';
+import { ERROR_GUIDE } from '../core/error-guide';
 import { DomainError, ERROR_CATALOGUE, type ErrorCode } from '../core/errors';
 import type { NotificationService } from '../core/notifications/notification-service';
 import type { Logger, Store } from '../core/ports';
 import type { Database } from '../infra/pg/database';
 import { legacySoap } from '../legacy-soap/legacy-soap';
 import { opsRoutes } from '../ops/ops-routes';
+import { pageHeaders } from '../ops/web/web-routes';
 import { notificationRoutes } from '../rest/notification-routes';
 import { openApiDocument } from '../rest/openapi-document';
 import { sendProblem } from '../rest/problem';
 import { REST_STATUS } from '../rest/problem-map';
 import { soapRoutes } from '../soap/soap-routes';
 import { soapV2 } from '../soap-v2/soap-v2';
+import { LANDING_PAGE } from './landing-page';
 import type { Metrics } from './metrics';
 import { translateError } from './translate-error';
 
@@ -51,10 +54,20 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/v1/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
+  app.get('/', pageHeaders, (_req, res) => {
+    res.type('html').send(LANDING_PAGE);
+  });
   app.get('/problems/:code', (req, res) => {
     const code = String(req.params.code) as ErrorCode;
     if (!Object.hasOwn(ERROR_CATALOGUE, code)) throw new DomainError('NOT_FOUND', 'No such problem type.');
-    res.json({ code, title: ERROR_CATALOGUE[code].title, status: REST_STATUS[code] });
+    res.json({
+      type: `/problems/${code}`,
+      code,
+      title: ERROR_CATALOGUE[code].title,
+      status: REST_STATUS[code],
+      soapFaultcode: `soap:${ERROR_CATALOGUE[code].fault}.${code}`,
+      ...ERROR_GUIDE[code],
+    });
   });
 
   app.use('/v1', notificationRoutes(deps));

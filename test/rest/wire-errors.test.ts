@@ -88,15 +88,6 @@ describe('REST wire errors: identity, parsing, limits, routing', () => {
     assert.equal(wrong.body.code, 'METHOD_NOT_ALLOWED');
     assert.equal(wrong.headers.allow, 'POST');
   });
-
-  it('describes each problem type at its type URI', async () => {
-    const res = await h.http.get('/problems/PERSON_NOT_FOUND').expect(200);
-    assert.deepEqual(res.body, {
-      code: 'PERSON_NOT_FOUND',
-      title: 'The person is not in the population register',
-      status: 422,
-    });
-  });
 });
 
 describe('REST server-side failures', () => {
