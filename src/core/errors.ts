@@ -13,7 +13,7 @@ export const ERROR_CATALOGUE = {
   },
   CHANNEL_NOT_ALLOWED: { fault: 'Client', title: 'This client may not use this interface' },
   CHANNEL_RETIRED: { fault: 'Client', title: 'This interface has been retired for this client' },
-  VALIDATION_FAILED: { fault: 'Client', title: 'The notification has invalid fields' },
+  VALIDATION_FAILED: { fault: 'Client', title: 'The request has invalid fields' },
   TEMPORARY_CODE_NOT_ALLOWED: {
     fault: 'Client',
     title: 'Temporary personal identity codes (900–999) are not accepted from production clients',
@@ -105,3 +105,26 @@ export function validationFailed(errors: readonly FieldError[]): DomainError {
 }
 
 export const isDomainError = (e: unknown): e is DomainError => e instanceof DomainError;
+
+/**
+ * Every bad field in one answer: the field errors a channel found in the wire
+ * form (`early`), together with the core's own findings (`validate` is the
+ * core's validation of the same input), as one VALIDATION_FAILED. For a field
+ * both name, the early error stands. `field` maps the core's field names to
+ * the channel's (SOAP element paths). Any other refusal of the core waits
+ * until the fields are right.
+ */
+export function withCoreFieldErrors(
+  early: readonly FieldError[],
+  validate: () => unknown,
+  field: (coreField: string) => string = (f) => f,
+): DomainError {
+  let core: FieldError[] = [];
+  try {
+    validate();
+  } catch (e) {
+    if (!isDomainError(e)) throw e;
+    if (e.code === 'VALIDATION_FAILED') core = e.fieldErrors.map((f) => ({ ...f, field: field(f.field) }));
+  }
+  return validationFailed([...early, ...core.filter((c) => !early.some((x) => x.field === c.field))]);
+}

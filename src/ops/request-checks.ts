@@ -1,4 +1,6 @@
-import { validationFailed } from '../core/errors';
+import { validateClientInput } from '../core/clients/client-service';
+import { withCoreFieldErrors } from '../core/errors';
+import { validatePersons } from '../core/register/person-loading';
 import {
   inlineValidator,
   openApiDocument,
@@ -20,12 +22,13 @@ const personsBody = inlineValidator(
   ).post.requestBody.content['application/json']?.schema ?? {},
 );
 
+/** The schema's findings together with the core's (a malformed id among them): every bad field at once. */
 export function checkClientInput(body: unknown): void {
   const errors = structuralErrors(clientInput(body) ? [] : clientInput.errors);
-  if (errors.length > 0) throw validationFailed(errors);
+  if (errors.length > 0) throw withCoreFieldErrors(errors, () => validateClientInput(body));
 }
 
 export function checkPersonsBody(body: unknown): void {
   const errors = structuralErrors(personsBody(body) ? [] : personsBody.errors);
-  if (errors.length > 0) throw validationFailed(errors);
+  if (errors.length > 0) throw withCoreFieldErrors(errors, () => validatePersons(body));
 }

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import type { ClientService } from '../core/clients/client-service';
-import { DomainError, validationFailed } from '../core/errors';
+import { DomainError, withCoreFieldErrors } from '../core/errors';
 import type { Notification } from '../core/notifications/fingerprint';
 import { type NotificationService, rejectionError } from '../core/notifications/notification-service';
 import { identifyCaller } from '../http/identify';
@@ -44,12 +44,12 @@ export function notificationRoutes(deps: RestDeps): Router {
 
   const json = express.json({ limit: deps.bodyLimitBytes, strict: true, type: () => true });
   const submit = (kind: Notification['kind']) => async (req: Request, res: Response) => {
+    const client = res.locals.identified.client;
     const errors = structuralErrors(validators[kind](req.body) ? [] : validators[kind].errors);
     if (errors.length > 0) {
       deps.metrics.refused('rest', kind);
-      throw validationFailed(errors);
+      throw withCoreFieldErrors(errors, () => deps.notifications.validate(client, kind, req.body));
     }
-    const client = res.locals.identified.client;
     const result = await deps.notifications.submit(client, 'rest', kind, req.body).catch((e: unknown) => {
       deps.metrics.refused('rest', kind);
       throw e;

@@ -5,7 +5,7 @@ import express, { type NextFunction, type Request, type Response, Router } from 
 import type { ChannelDecision } from '../core/clients/channel-policy';
 import type { Channel } from '../core/clients/client';
 import type { ClientService } from '../core/clients/client-service';
-import { DomainError, retryAfterSeconds, validationFailed } from '../core/errors';
+import { DomainError, retryAfterSeconds, validationFailed, withCoreFieldErrors } from '../core/errors';
 import { type NotificationService, rejectionError } from '../core/notifications/notification-service';
 import type { Logger } from '../core/ports';
 import { identifyCaller } from '../http/identify';
@@ -81,8 +81,13 @@ export function soapRoutes(iface: SoapInterface, deps: SoapDeps): Router {
         return send(res, 200, responseEnvelope(parts, op, await deps.notifications.status(client, id)));
       }
       const kind = KIND[op];
+      const operation = op;
       if (errors.length > 0)
-        throw withCoreErrors(op, errors, () => deps.notifications.validate(client, kind, command));
+        throw withCoreFieldErrors(
+          errors,
+          () => deps.notifications.validate(client, kind, command),
+          (f) => soapPath(operation, f),
+        );
       const result = await deps.notifications
         .submit(client, iface.channel, kind, command)
         .catch((e: unknown) => {
@@ -121,23 +126,6 @@ function operationOf(request: SoapRequest, iface: SoapInterface): Operation {
     );
   }
   return request.operation;
-}
-
-/** Field errors of the XML form, with the core's own findings on the rest, as one VALIDATION_FAILED. */
-function withCoreErrors(
-  op: Operation,
-  xmlErrors: DomainError['fieldErrors'],
-  validate: () => unknown,
-): DomainError {
-  let core: DomainError['fieldErrors'] = [];
-  try {
-    validate();
-  } catch (e) {
-    if (e instanceof DomainError) core = e.fieldErrors.map((f) => ({ ...f, field: soapPath(op, f.field) }));
-    else throw e;
-  }
-  // XML errors already carry element paths, and win for the same element.
-  return validationFailed([...xmlErrors, ...core.filter((c) => !xmlErrors.some((x) => x.field === c.field))]);
 }
 
 /** RFC 9745 Deprecation, RFC 8594 Sunset (the client's effective cut-off) and the successor's link. */

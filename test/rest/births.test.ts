@@ -139,6 +139,30 @@ describe('REST POST /v1/births', () => {
     });
   });
 
+  it('lists the schema’s findings and the core’s together: a bad sex, a future date, a bad municipality and check character', async () => {
+    const res = await asClient(h)
+      .births(
+        birth({
+          child: { birthDateTime: '2026-11-24T10:00:00+02:00', sex: 'unknown' },
+          birth: { municipalityCode: '91', liveBorn: true },
+          mother: { personalIdentityCode: '131052-308U' },
+        }),
+      )
+      .expect(400);
+    assertMatchesOpenApi(res, '/v1/births', 'post');
+    const got = res.body.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`).sort();
+    assert.deepEqual(got, [
+      'birth.municipalityCode:INVALID_FORMAT',
+      'child.birthDateTime:FUTURE_DATE',
+      'child.sex:INVALID_VALUE',
+      'mother.personalIdentityCode:INVALID_CHECK_CHARACTER',
+    ]);
+    assert.equal(
+      res.body.detail,
+      `4 fields are invalid: ${res.body.errors.map((e: { field: string }) => e.field).join(', ')}`,
+    );
+  });
+
   it('reports missing members, unknown members and wrong types from the OpenAPI schema', async () => {
     const res = await asClient(h)
       .births({ notificationId: 'x1', child: { sex: 'female', colour: 'red' }, birth: 'here', mother: {} })

@@ -59,8 +59,14 @@ describe('operator API', () => {
         certificateFingerprints: ['zz'],
       })
       .expect(400);
+    // The schema's finding (kind) and the core's (id, the fingerprint) in one answer.
     const got = bad.body.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`).sort();
-    assert.deepEqual(got, ['kind:INVALID_VALUE']);
+    assert.deepEqual(got, [
+      'certificateFingerprints[0]:INVALID_FORMAT',
+      'id:INVALID_FORMAT',
+      'kind:INVALID_VALUE',
+    ]);
+    assert.equal(bad.body.title, 'The request has invalid fields');
     const bad2 = await h
       .ops('post', '/ops/clients')
       .send({
@@ -90,6 +96,15 @@ describe('operator API', () => {
       '[1].personalIdentityCode:INVALID_CHECK_CHARACTER',
       '[2].deathDate:DEATH_BEFORE_BIRTH',
     ]);
+    // A member the schema refuses and a code the core refuses, in one answer.
+    const mixed = await h
+      .ops('post', '/ops/register/persons')
+      .send([{ personalIdentityCode: '131052-308U' }, { personalIdentityCode: '010150-123A', alive: true }])
+      .expect(400);
+    assert.deepEqual(
+      mixed.body.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`),
+      ['[1].alive:UNKNOWN_FIELD', '[0].personalIdentityCode:INVALID_CHECK_CHARACTER'],
+    );
     const ok = await h
       .ops('post', '/ops/register/persons')
       .send([{ personalIdentityCode: '010199-2247' }, { personalIdentityCode: '010150-123A' }])

@@ -13,6 +13,11 @@ export async function loadPersons(
   store: Store,
   input: unknown,
 ): Promise<{ created: number; updated: number }> {
+  return store.loadPersons(validatePersons(input));
+}
+
+/** The persons of a load, each checked; throws VALIDATION_FAILED naming every bad entry. */
+export function validatePersons(input: unknown): PersonLoad[] {
   const e = new FieldErrorCollector();
   if (!Array.isArray(input)) {
     e.add('', 'INVALID_TYPE', 'must be an array of persons');
@@ -54,5 +59,5 @@ export async function loadPersons(
     });
   });
   e.throwIfAny();
-  return store.loadPersons(persons);
+  return persons;
 }
