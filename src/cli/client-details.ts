@@ -97,7 +97,7 @@ const channelColumns: Column<ChannelRow>[] = [
     style: (r) => (r.now === 'allowed' ? undefined : r.now === 'retired' ? 'red' : 'dim'),
   },
   { header: 'CUT-OFF', value: (r) => r.cutoff },
-  { header: 'ACCEPTED', value: (r) => r.accepted, align: 'right' },
+  { header: 'ALLOWED', value: (r) => r.accepted, align: 'right' },
   { header: 'REFUSED', value: (r) => r.refused, align: 'right' },
   { header: 'FIRST SEEN', value: (r) => r.firstSeen },
   { header: 'LAST SEEN', value: (r) => r.lastSeen },

@@ -5,12 +5,12 @@ import { type Column, renderTable } from './table';
 
 /**
  * One line per client: where it stands in the migration on `day` (a Helsinki
- * date), its last SOAP call and its exceptions in force `today`.
+ * date: today, or the what-if date), its last SOAP call and its exceptions
+ * still in force on that day.
  */
 export function clientTable(
   clients: readonly OverviewView[],
   day: string,
-  today: string,
   out: Pick<Output, 'color' | 'width'>,
 ): string {
   const columns: Column<OverviewView>[] = [
@@ -20,12 +20,12 @@ export function clientTable(
     { header: 'STATUS', value: (o) => statusLabel(o.migration), style: (o) => statusStyle(o.migration) },
     { header: 'DAYS', value: (o) => daysToCutoff(o, day), align: 'right' },
     { header: 'LAST SOAP CALL', value: (o) => helsinkiTime(lastSoapCall(o)) },
-    { header: 'EXC', value: (o) => String(openExceptions(o, today).length), align: 'right' },
+    { header: 'EXC', value: (o) => String(openExceptions(o, day).length), align: 'right' },
   ];
   return renderTable(clients, columns, out);
 }
 
 /** What the short column headings of clientTable mean. */
 export const CLIENT_TABLE_LEGEND =
-  'KIND *: sandbox client.  EXC: exceptions in force.  Times: Europe/Helsinki.\n' +
+  'KIND *: sandbox client.  EXC: exceptions in force on that day.  Times: Europe/Helsinki.\n' +
   'DAYS: to the cut-off the status is about (negative: past it).';

@@ -259,6 +259,16 @@ describe('operator CLI (vtj-gateway) end to end on the embedded database', funct
     const { stdout } = await ok(['migration', 'status']);
     assert.match(stdout, /^status +now \(\d{4}-\d\d-\d\d\)\nclients +2: 1 ok, 1 fix-by, 0 overdue\n/);
     assert.match(stdout, /\nsoap-v2 +1 +3 +0\n/);
+
+    // What-if, after the exception ends: the client is overdue, and its exception is not counted as in force.
+    const asOf = await ok(['clients', 'list', '--status', 'overdue', '--as-of', later]);
+    assert.match(
+      asOf.stdout,
+      new RegExp(`${SOAP_CLIENT} .* overdue .* 0\\n\\n1 of 2 clients, status as of the end of ${later}`),
+    );
+    assert.match(asOf.stdout, /EXC: exceptions in force on that day/);
+    const one = await ok(['clients', 'list', '--status', 'ok']);
+    assert.match(one.stdout, /\n1 of 2 clients, status now\./);
     assert.match(
       stdout,
       new RegExp(`Clients not ok\\nCLIENT .*\\n${SOAP_CLIENT} +Lab \\(SOAP\\) +existing +fix-by`),

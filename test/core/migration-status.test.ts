@@ -70,8 +70,51 @@ describe('migration status (contract §4) at its thresholds', () => {
         ['2026-06-30', severity, 'soap-v2'],
         now,
       );
-      assert.match(s.reason, new RegExp(`\\(${days} days\\)`), now);
+      assert.match(s.reason, new RegExp(`\\(${days} days? left\\)`), now);
     }
+  });
+
+  it('names SOAP v2 as a way off legacy SOAP only while SOAP v2 stays open longer for the client', () => {
+    const legacyCall: ChannelUsage = {
+      channel: 'legacy-soap',
+      lastAccepted: at('2025-06-01T10:00:00+03:00'),
+      lastRetiredRefusal: null,
+    };
+    const now = at('2025-06-02T10:00:00+03:00');
+    assert.match(
+      migrationStatus(client(), [legacyCall], now, settings).reason,
+      /move to SOAP v2 or REST by 2025-06-30/,
+    );
+
+    // The sandbox demo's case: one exception keeps both SOAP interfaces open to the same day.
+    const both = (channel: 'legacy-soap' | 'soap-v2') => ({
+      id: channel,
+      channel,
+      until: '2027-12-02',
+      reason: 'demo',
+      grantedBy: 'op',
+      grantedAt: at('2026-12-01T10:00:00Z'),
+      revokedAt: null,
+      revokedBy: null,
+    });
+    const later = { ...legacyCall, lastAccepted: at('2026-12-01T10:00:00Z') };
+    const s = migrationStatus(
+      client([both('legacy-soap'), both('soap-v2')]),
+      [later],
+      at('2026-12-02T10:00:00Z'),
+      settings,
+    );
+    assert.match(s.reason, /; move to REST by 2027-12-02 \(365 days left\)\.$/);
+  });
+
+  it('says "1 day left", not "1 days"', () => {
+    const s = migrationStatus(
+      client(),
+      [v2Call('2026-06-29T12:00:00+03:00')],
+      at('2026-06-29T12:00:00+03:00'),
+      settings,
+    );
+    assert.match(s.reason, /\(1 day left\)/);
   });
 
   it('is overdue for 30 days after a call refused as retired', () => {

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { plural } from '../../core/plural';
 import { helsinkiDate } from '../../core/time/helsinki';
 import { asOfInstant } from '../../ops/query';
 import { checkClientInput } from '../../ops/request-checks';
@@ -95,7 +96,7 @@ export function clientsCommand(program: Command): Command {
           g.out.print(all.length === 0 ? 'No clients registered.' : `No client has status ${opts.status}.`);
           return;
         }
-        g.out.print(clientTable(shown, day, today, g.out));
+        g.out.print(clientTable(shown, day, g.out));
         g.out.print(footer(shown, all, day, opts.asOf !== undefined));
       });
     });
@@ -125,7 +126,9 @@ export function clientsCommand(program: Command): Command {
 
 function footer(shown: OverviewView[], all: OverviewView[], day: string, asOf: boolean): string {
   const of =
-    shown.length === all.length ? `${all.length} clients` : `${shown.length} of ${all.length} clients`;
+    shown.length === all.length
+      ? plural(all.length, 'client')
+      : `${shown.length} of ${plural(all.length, 'client')}`;
   const when = asOf ? `as of the end of ${day}` : 'now';
   return `\n${of}, status ${when}.\n${CLIENT_TABLE_LEGEND}`;
 }

@@ -57,7 +57,7 @@ export function migrationCommand(program: Command): Command {
             [
               { header: 'INTERFACE', value: (r) => r.channel },
               { header: 'CLIENTS', value: (r) => String(r.clients), align: 'right' },
-              { header: 'ACCEPTED', value: (r) => String(r.accepted30d), align: 'right' },
+              { header: 'ALLOWED', value: (r) => String(r.accepted30d), align: 'right' },
               { header: 'REFUSED', value: (r) => String(r.refused30d), align: 'right' },
             ],
             g.out,
@@ -65,7 +65,7 @@ export function migrationCommand(program: Command): Command {
         );
         g.out.print(`\n${paint('Clients not ok', 'bold', g.out.color)}`);
         g.out.print(
-          notOk.length > 0 ? `${clientTable(notOk, day, today, g.out)}\n\n${CLIENT_TABLE_LEGEND}` : 'none',
+          notOk.length > 0 ? `${clientTable(notOk, day, g.out)}\n\n${CLIENT_TABLE_LEGEND}` : 'none',
         );
       });
     });

@@ -1,3 +1,4 @@
+import { plural } from '../plural';
 import { daysBetween, helsinkiDate } from '../time/helsinki';
 import { type CutoffSettings, effectiveCutoff } from './channel-policy';
 import { type Channel, type Client, SOAP_CHANNELS, type SoapChannel } from './client';
@@ -66,6 +67,10 @@ export function migrationStatus(
   }
   const fixBy = helsinkiDate(first.cutoff);
   const daysLeft = daysBetween(helsinkiDate(asOf), fixBy);
+  // SOAP v2 is worth naming only while it stays open for this client after the legacy cut-off.
+  const v2Later =
+    first.channel === 'legacy-soap' &&
+    effectiveCutoff(client, 'soap-v2', settings).getTime() > first.cutoff.getTime();
   const severity: Severity =
     daysLeft < WINDOW_DAYS ? 'urgent' : fixBy <= addMonths(helsinkiDate(asOf), 9) ? 'warning' : 'notice';
   return {
@@ -73,7 +78,7 @@ export function migrationStatus(
     fixBy,
     severity,
     channel: first.channel,
-    reason: `Called ${first.channel} on ${last}; move to ${first.channel === 'legacy-soap' ? 'SOAP v2 or REST' : 'REST'} by ${fixBy} (${daysLeft} days).`,
+    reason: `Called ${first.channel} on ${last}; move to ${v2Later ? 'SOAP v2 or REST' : 'REST'} by ${fixBy} (${plural(daysLeft, 'day')} left).`,
   };
 }
 

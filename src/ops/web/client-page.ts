@@ -51,7 +51,7 @@ ${auditTable(v.trail)}`;
 function channelTable(v: ClientPageView) {
   return html`<table id="usage" aria-labelledby="channels-h">
 <caption>Calls in the last 30 days; the effective cut-off includes open exceptions.</caption>
-<thead><tr><th scope="col">Channel</th><th scope="col">Open to the client now</th><th scope="col">Effective cut-off</th><th scope="col" class="num">Accepted</th><th scope="col" class="num">Refused</th><th scope="col">First seen</th><th scope="col">Last seen</th></tr></thead>
+<thead><tr><th scope="col">Channel</th><th scope="col">Open to the client now</th><th scope="col">Effective cut-off</th><th scope="col" class="num" title="calls the interface was open to, whatever became of the notification">Allowed</th><th scope="col" class="num" title="calls the interface refused: retired, not allowed, or a certificate not the client’s">Refused</th><th scope="col">First seen</th><th scope="col">Last seen</th></tr></thead>
 <tbody>
 ${CHANNELS.map((ch) => {
   const u = v.overview.usage.find((x) => x.channel === ch);

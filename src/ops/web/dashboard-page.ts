@@ -1,5 +1,6 @@
 import type { ClientOverview } from '../../core/clients/client-service';
 import type { migrationSummary } from '../../core/clients/migration-summary';
+import { plural } from '../../core/plural';
 import { daysBetween, helsinkiDate } from '../../core/time/helsinki';
 import { html } from './html';
 import { layout } from './layout';
@@ -80,7 +81,7 @@ function clientTable(shown: ClientOverview[], v: DashboardView, day: string) {
   if (shown.length === 0)
     return html`<p class="panel empty" id="clients">No clients match these filters.</p>`;
   return html`<table id="clients">
-<caption>${shown.length} of ${v.overview.length} clients${v.status ? `, status ${v.status}` : ''}, most pressing first</caption>
+<caption>${shown.length} of ${plural(v.overview.length, 'client')}${v.status ? `, status ${v.status}` : ''}, most pressing first</caption>
 <thead><tr><th scope="col">Client</th><th scope="col">Kind</th><th scope="col">Status</th><th scope="col">Cut-off</th><th scope="col">Last SOAP call</th><th scope="col">Open exceptions</th><th scope="col" class="num">REST calls, 30 days</th></tr></thead>
 <tbody>
 ${shown.map((o) => {
