@@ -12,8 +12,15 @@ export function translateError(err: unknown): DomainError {
   switch (type) {
     case 'entity.parse.failed':
       return new DomainError('MALFORMED_REQUEST', 'The request body is not valid JSON.');
-    case 'entity.too.large':
-      return new DomainError('PAYLOAD_TOO_LARGE', `The request body is larger than the gateway accepts.`);
+    case 'entity.too.large': {
+      const limit = (err as { limit?: unknown }).limit;
+      return new DomainError(
+        'PAYLOAD_TOO_LARGE',
+        typeof limit === 'number'
+          ? `The request body is larger than the gateway accepts: at most ${limit} bytes.`
+          : 'The request body is larger than the gateway accepts.',
+      );
+    }
     case 'charset.unsupported':
     case 'encoding.unsupported':
       return new DomainError(

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { loadConfig } from '../../src/config';
 import type { Database } from '../../src/infra/pg/database';
 import { migrate } from '../../src/infra/pg/migrate';
@@ -37,11 +38,36 @@ export function newTempDir(): string {
   return dir;
 }
 
+/**
+ * `DATABASE_URL=…/vtj_test npm test` needs no set-up: a database that does not exist yet is created
+ * (through the server's `postgres` database, as the same user).
+ */
+async function ensureDatabase(url: string): Promise<void> {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  if (!name) return;
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) {
+      await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`).catch((err: { code?: string }) => {
+        if (err.code !== '42P04') throw err; // created meanwhile
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
 export function sharedDb(): Promise<Database> {
-  shared ??= openTestDatabase().then(async (db) => {
-    await migrate(db);
-    return db;
-  });
+  shared ??= (env.databaseUrl ? ensureDatabase(env.databaseUrl) : Promise.resolve())
+    .then(() => openTestDatabase())
+    .then(async (db) => {
+      await migrate(db);
+      return db;
+    });
   return shared;
 }
 

@@ -60,6 +60,10 @@ describe('REST wire errors: identity, parsing, limits, routing', () => {
     const res = await asClient(h).births(huge).expect(413);
     assertMatchesOpenApi(res, '/v1/births', 'post');
     assert.equal(res.body.code, 'PAYLOAD_TOO_LARGE');
+    assert.equal(
+      res.body.detail,
+      `The request body is larger than the gateway accepts: at most ${h.config.bodyLimitBytes} bytes.`,
+    );
   });
 
   it('answers a non-JSON body with 415 UNSUPPORTED_MEDIA_TYPE and a bodiless POST with 400', async () => {
