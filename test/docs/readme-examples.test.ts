@@ -1,29 +1,58 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '../../src/config';
 import { seedSandboxDemo } from '../../src/demo/sandbox-demo';
 import { buildGateway } from '../../src/gateway';
 import { createLogger } from '../../src/infra/logger';
+import { openDatabase } from '../../src/infra/pg/open-database';
 import { systemClock } from '../../src/infra/system-clock';
+import { buildServices } from '../../src/services';
 import { OPS_TOKEN } from '../helpers/harness';
 import { listen } from '../helpers/listen';
 import { readmeExamples } from '../helpers/readme';
-import { resetDb, sharedDb } from '../helpers/test-db';
+import { newTempDir, resetDb, sharedDb } from '../helpers/test-db';
+
+const ROOT = join(__dirname, '..', '..');
+const HTTP_EXAMPLES = ['birth', 'status', 'death', 'error', 'soap-birth', 'soap-death', 'translate', 'ops'];
+
+/**
+ * The README's examples, exactly as printed, the way a reader runs them: one
+ * after the other in one bash session (the status example asks about the
+ * birth just made), and the whole session twice, since a reader may.
+ */
+async function runSession(
+  examples: Map<string, string>,
+  names: readonly string[],
+  opts: { url?: string; env?: Record<string, string> } = {},
+): Promise<Map<string, string>> {
+  const script = names
+    .map((name) => {
+      const text = examples.get(name);
+      assert.ok(text, `README has example ${name}`);
+      return `echo '@@@ ${name}'\n${opts.url ? text.replaceAll('http://127.0.0.1:8080', opts.url) : text}`;
+    })
+    .join('\n');
+  // Asynchronously: the gateway answering curl may run in this very process.
+  const { stdout } = await promisify(execFile)('bash', ['-c', script], {
+    cwd: ROOT,
+    env: { ...process.env, OPS_TOKEN, ...opts.env },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const out = new Map<string, string>();
+  for (const part of stdout.split(/^@@@ /m).slice(1)) {
+    const nl = part.indexOf('\n');
+    out.set(part.slice(0, nl), part.slice(nl + 1));
+  }
+  return out;
+}
+
+const json = (text: string | undefined) => JSON.parse(text ?? 'null');
 
 describe('README examples run as printed against the sandbox demo', () => {
   let server: { url: string; close: () => Promise<void> };
   const examples = readmeExamples();
-  const run = async (name: string) => {
-    const script = examples.get(name);
-    assert.ok(script, `README has example ${name}`);
-    const local = script.replaceAll('http://127.0.0.1:8080', server.url);
-    // Asynchronously: the gateway answering curl runs in this very process.
-    const { stdout } = await promisify(execFile)('bash', ['-c', local], {
-      env: { ...process.env, OPS_TOKEN },
-    });
-    return stdout;
-  };
 
   before(async () => {
     await resetDb();
@@ -39,43 +68,56 @@ describe('README examples run as printed against the sandbox demo', () => {
   });
   after(() => server.close());
 
-  it('registers the birth, shows its status, registers the death and explains the error', async () => {
-    assert.deepEqual(
-      [...examples.keys()],
-      ['birth', 'status', 'death', 'error', 'soap-birth', 'soap-death', 'translate', 'ops'],
-    );
-    const birth = JSON.parse(await run('birth'));
-    assert.equal(birth.status, 'registered');
-    assert.match(birth.child.personalIdentityCode, /^\d{6}A900.$/);
-    const status = JSON.parse(await run('status'));
-    assert.equal(status.child.personalIdentityCode, birth.child.personalIdentityCode);
-    assert.equal(JSON.parse(await run('death')).status, 'registered');
-    const error = JSON.parse(await run('error'));
-    assert.equal(error.code, 'VALIDATION_FAILED');
-    assert.deepEqual(
-      error.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`),
-      ['birth.municipalityCode:INVALID_FORMAT', 'mother.personalIdentityCode:INVALID_CHECK_CHARACTER'],
-    );
+  it('has the examples this test runs, in this order', () => {
+    assert.deepEqual([...examples.keys()], [...HTTP_EXAMPLES.slice(0, 7), 'ops', 'cli']);
   });
 
-  it('runs the operator examples', async () => {
-    const lines = (await run('ops')).trim().split('\n');
-    const [created, listed, loaded] = lines.map((l) => JSON.parse(l));
-    assert.equal(created.id, 'FI-TEST/GOV/0000000-0/demo-lab');
-    assert.equal(listed.clients.length, 3);
-    assert.deepEqual(loaded, { created: 2, updated: 0 });
-  });
+  it('runs the REST, SOAP and operator examples in one session, twice, each time as the README says', async function () {
+    this.timeout(60_000);
+    const children = new Set<string>();
+    for (const round of [1, 2]) {
+      const out = await runSession(examples, HTTP_EXAMPLES, { url: server.url });
+      const birth = json(out.get('birth'));
+      assert.equal(birth.status, 'registered', `round ${round}: ${out.get('birth')}`);
+      assert.match(birth.child.personalIdentityCode, /^\d{6}A9\d\d.$/);
+      children.add(birth.child.personalIdentityCode);
+      const status = json(out.get('status'));
+      assert.equal(status.notificationId, birth.notificationId, 'the status is that of the birth just made');
+      assert.equal(status.child.personalIdentityCode, birth.child.personalIdentityCode);
 
-  it('runs the SOAP examples: a registered birth with the child code, a death, and the deprecation headers', async () => {
-    const birth = await run('soap-birth');
-    assert.match(
-      birth,
-      /<ns:Tila>REKISTEROITY<\/ns:Tila><ns:Lapsi><ns:Henkilotunnus>\d{6}A901.<\/ns:Henkilotunnus>/,
-    );
-    assert.match(
-      await run('soap-death'),
-      /<ns:KuolemaIlmoitusResponse[^>]*><ns:IlmoitusTunnus>demo-soap-death-1<\/ns:IlmoitusTunnus><ns:Tila>REKISTEROITY/,
-    );
+      // A person dies once: the second run's death is refused, as the README says.
+      const death = json(out.get('death'));
+      if (round === 1) assert.equal(death.status, 'registered');
+      else assert.deepEqual([death.status, death.code], [409, 'ALREADY_DECEASED']);
+
+      const error = json(out.get('error'));
+      assert.equal(error.code, 'VALIDATION_FAILED');
+      assert.equal(error.title, 'The request has invalid fields');
+      assert.deepEqual(
+        error.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`),
+        ['birth.municipalityCode:INVALID_FORMAT', 'mother.personalIdentityCode:INVALID_CHECK_CHARACTER'],
+      );
+
+      assert.match(
+        out.get('soap-birth') ?? '',
+        /<ns:Tila>REKISTEROITY<\/ns:Tila><ns:Lapsi><ns:Henkilotunnus>\d{6}A9\d\d.<\/ns:Henkilotunnus>/,
+      );
+      const soapDeath = out.get('soap-death') ?? '';
+      if (round === 1) assert.match(soapDeath, /<ns:KuolemaIlmoitusResponse[^>]*>.*<ns:Tila>REKISTEROITY/);
+      else assert.match(soapDeath, /<faultcode>soap:Client\.ALREADY_DECEASED<\/faultcode>/);
+
+      const translated = json(out.get('translate'));
+      assert.deepEqual([translated.method, translated.path], ['POST', '/v1/births']);
+
+      const [created, listed, loaded] = (out.get('ops') ?? '')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      assert.match(created.id, /^FI-TEST\/GOV\/0000000-0\/demo-lab-\d+$/, JSON.stringify(created));
+      assert.equal(listed.clients.length, 2 + round);
+      assert.deepEqual(loaded, round === 1 ? { created: 2, updated: 0 } : { created: 0, updated: 2 });
+    }
+    assert.equal(children.size, 2, 'each run registered a birth of its own');
   });
 
   it('translates every SOAP request of the README into a REST request that the gateway accepts', async () => {
@@ -104,6 +146,28 @@ describe('README examples run as printed against the sandbox demo', () => {
         body: JSON.stringify(request.body),
       });
       assert.equal(sent.status, 201, `${name} over REST: ${await sent.text()}`);
+    }
+  });
+
+  it('runs the CLI examples on a stopped gateway’s demo database, twice', async function () {
+    this.timeout(180_000);
+    // The gateway's first start seeded the demo into DATA_DIR; then it was stopped, as the README says.
+    const dataDir = newTempDir();
+    const env = { DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' };
+    const config = loadConfig({ ...env, OPS_TOKEN });
+    const db = await openDatabase(config, createLogger('silent'));
+    const services = buildServices(config, { db, clock: systemClock, logger: createLogger('silent') });
+    assert.equal(await seedSandboxDemo(services.clients, services.store, systemClock.now()), true);
+    await db.close();
+
+    for (const round of [1, 2]) {
+      const session = await runSession(examples, ['cli'], { env });
+      const out = session.get('cli') ?? '';
+      assert.match(out, /Registered FI-TEST\/GOV\/0000000-0\/demo-lab-\d+/, out);
+      assert.match(out, /\n\d+ clients, status now\./);
+      assert.match(out, /FI-TEST\/GOV\/0000000-0\/demo-legacy/);
+      assert.match(out, /Revoked exception /);
+      assert.match(out, round === 1 ? /Loaded 1 person: 1 new, 0 updated\./ : /Loaded 1 person: 0 new, 1 updated\./);
     }
   });
 });
