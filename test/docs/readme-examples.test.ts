@@ -167,7 +167,10 @@ describe('README examples run as printed against the sandbox demo', () => {
       assert.match(out, /\n\d+ clients, status now\./);
       assert.match(out, /FI-TEST\/GOV\/0000000-0\/demo-legacy/);
       assert.match(out, /Revoked exception /);
-      assert.match(out, round === 1 ? /Loaded 1 person: 1 new, 0 updated\./ : /Loaded 1 person: 0 new, 1 updated\./);
+      assert.match(
+        out,
+        round === 1 ? /Loaded 1 person: 1 new, 0 updated\./ : /Loaded 1 person: 0 new, 1 updated\./,
+      );
     }
   });
 });
