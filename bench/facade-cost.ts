@@ -84,7 +84,7 @@ export function facadeCost(mothers: readonly string[]): FacadeCost {
       return responseEnvelope(parts, 'SyntymaIlmoitus', records[i] as StoredNotification);
     },
     jsonParse: (i) => JSON.parse(json[i] as string),
-    schemaValidate: (i) => validate(parsedJson[i]),
+    schemaValidate: (i) => validate()(parsedJson[i]),
     jsonResponse: (i) => JSON.stringify(notificationResult(records[i] as StoredNotification)),
   });
   return {

@@ -8,7 +8,7 @@ require('node:v8').setFlagsFromString('--liftoff-only');
 
 let cli;
 try {
-  cli = require('../dist/cli/main.js');
+  cli = require('../dist/cli.js');
 } catch (err) {
   if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes('dist')) {
     process.stderr.write('vtj-gateway is not built: run `npm run build` (npm install does) in its folder.\n');

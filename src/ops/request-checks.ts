@@ -1,12 +1,7 @@
 import { validateClientInput } from '../core/clients/client-service';
 import { withCoreFieldErrors } from '../core/errors';
 import { validatePersons } from '../core/register/person-loading';
-import {
-  inlineValidator,
-  openApiDocument,
-  schemaValidator,
-  structuralErrors,
-} from '../rest/openapi-document';
+import { inlineValidator, openApiDocument, schemaValidator, structuralCheck } from '../rest/openapi-document';
 
 /**
  * The structural checks the operator API makes before the core judges a
@@ -24,11 +19,11 @@ const personsBody = inlineValidator(
 
 /** The schema's findings together with the core's (a malformed id among them): every bad field at once. */
 export function checkClientInput(body: unknown): void {
-  const errors = structuralErrors(clientInput(body) ? [] : clientInput.errors);
+  const errors = structuralCheck(clientInput, body);
   if (errors.length > 0) throw withCoreFieldErrors(errors, () => validateClientInput(body));
 }
 
 export function checkPersonsBody(body: unknown): void {
-  const errors = structuralErrors(personsBody(body) ? [] : personsBody.errors);
+  const errors = structuralCheck(personsBody, body);
   if (errors.length > 0) throw withCoreFieldErrors(errors, () => validatePersons(body));
 }

@@ -7,7 +7,7 @@ import { identifyCaller } from '../http/identify';
 import { methodNotAllowed } from '../http/method-not-allowed';
 import type { Metrics } from '../http/metrics';
 import { requireJson } from '../http/require-json';
-import { schemaValidator, structuralErrors } from './openapi-document';
+import { schemaValidator, structuralCheck } from './openapi-document';
 import { notificationResult } from './render';
 import { translateRoute } from './translate-route';
 import { parseXRoadClientHeader } from './x-road-client';
@@ -45,7 +45,7 @@ export function notificationRoutes(deps: RestDeps): Router {
   const json = express.json({ limit: deps.bodyLimitBytes, strict: true, type: () => true });
   const submit = (kind: Notification['kind']) => async (req: Request, res: Response) => {
     const client = res.locals.identified.client;
-    const errors = structuralErrors(validators[kind](req.body) ? [] : validators[kind].errors);
+    const errors = structuralCheck(validators[kind], req.body);
     if (errors.length > 0) {
       deps.metrics.refused('rest', kind);
       throw withCoreFieldErrors(errors, () => deps.notifications.validate(client, kind, req.body));

@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import type { FieldError } from '../core/errors';
+import { PACKAGE_ROOT } from '../infra/package-root';
 
-const FILE = path.join(__dirname, '..', '..', 'openapi', 'openapi.yaml');
+const FILE = path.join(PACKAGE_ROOT, 'openapi', 'openapi.yaml');
 /** The same document as JSON, which the build writes beside the compiled code: read in a fraction of the time. */
 const BUILT = path.join(__dirname, 'openapi.json');
 const SCHEMA_ID = 'urn:vtj-gateway:openapi';
@@ -25,25 +26,54 @@ export const openApiDocument: OpenApiDocument = existsSync(BUILT)
  * structural gate of the wire format (required members, types, unknown
  * members, enumerations, sizes); the meaning of values — formats, ranges,
  * dates, check characters — is judged once, by the core, with finer codes.
+ *
+ * Compiled on first use: a CLI command that needs none starts without them.
+ * The document itself is checked by the contract tests (Redocly), so Ajv
+ * does not check the schemas against the meta-schema again at every start.
  */
-const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, validateFormats: false });
-const defs = JSON.parse(
-  JSON.stringify(openApiDocument.components.schemas).replaceAll('#/components/schemas/', '#/$defs/'),
-);
-ajv.addSchema({ $id: SCHEMA_ID, $defs: defs });
-
-export function schemaValidator(name: string): ValidateFunction {
-  const v = ajv.getSchema(`${SCHEMA_ID}#/$defs/${name}`);
-  if (!v) throw new Error(`no schema ${name} in openapi.yaml`);
-  return v;
+let compiler: Ajv2020 | undefined;
+function ajv(): Ajv2020 {
+  if (!compiler) {
+    compiler = new Ajv2020({
+      allErrors: true,
+      strict: true,
+      allowUnionTypes: true,
+      validateFormats: false,
+      validateSchema: false,
+    });
+    const defs = JSON.parse(
+      JSON.stringify(openApiDocument.components.schemas).replaceAll('#/components/schemas/', '#/$defs/'),
+    );
+    compiler.addSchema({ $id: SCHEMA_ID, $defs: defs });
+  }
+  return compiler;
 }
 
-/** A validator for an inline schema that refers to component schemas (e.g. a request body array). */
-export function inlineValidator(schema: object): ValidateFunction {
-  const rewritten = JSON.parse(
-    JSON.stringify(schema).replaceAll('#/components/schemas/', `${SCHEMA_ID}#/$defs/`),
-  );
-  return ajv.compile(rewritten);
+/** A component schema's validator, compiled when first called for. */
+export function schemaValidator(name: string): () => ValidateFunction {
+  let v: ValidateFunction | undefined;
+  return () => {
+    v ??= ajv().getSchema(`${SCHEMA_ID}#/$defs/${name}`);
+    if (!v) throw new Error(`no schema ${name} in openapi.yaml`);
+    return v;
+  };
+}
+
+/** A validator for an inline schema that refers to component schemas (e.g. a request body array), compiled when first called for. */
+export function inlineValidator(schema: object): () => ValidateFunction {
+  let v: ValidateFunction | undefined;
+  return () => {
+    v ??= ajv().compile(
+      JSON.parse(JSON.stringify(schema).replaceAll('#/components/schemas/', `${SCHEMA_ID}#/$defs/`)),
+    );
+    return v;
+  };
+}
+
+/** Runs a validator and gives its structural field errors (none: the body has the right shape). */
+export function structuralCheck(validator: () => ValidateFunction, body: unknown): FieldError[] {
+  const v = validator();
+  return structuralErrors(v(body) ? [] : v.errors);
 }
 
 const STRUCTURAL = new Set([

@@ -11,6 +11,7 @@ import type { Logger } from '../core/ports';
 import { identifyCaller } from '../http/identify';
 import type { Metrics } from '../http/metrics';
 import { translateError } from '../http/translate-error';
+import { PACKAGE_ROOT } from '../infra/package-root';
 import { parseEnvelope, type SoapRequest } from './envelope';
 import { isOperation, type Operation, soapPath, toCommand } from './fields';
 import { type EnvelopeParts, faultEnvelope, responseEnvelope, xmlEscape } from './render';
@@ -26,7 +27,7 @@ export interface SoapDeps {
   tls: { trustedProxyFingerprints: readonly string[] } | undefined;
 }
 
-export const WSDL_DIR = path.join(__dirname, '..', '..', 'wsdl');
+export const WSDL_DIR = path.join(PACKAGE_ROOT, 'wsdl');
 const SCHEMAS = ['ilmoitus-types.xsd', 'xroad.xsd', 'identifiers.xsd'];
 const KIND = { SyntymaIlmoitus: 'birth', KuolemaIlmoitus: 'death' } as const;
 
