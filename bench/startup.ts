@@ -11,7 +11,8 @@ import { join } from 'node:path';
  * run, alternating round by round: an express app's start-to-first-answer, and
  * `node -e ''`. Also the way it was before (TypeScript compiled at run time by
  * tsx), so the change shows in one run. Needs `npm run build` (npm install
- * does it). Results: bench/results/startup-<date>.json.
+ * does it). BENCH_ROUNDS (default 10); BENCH_PG_URL adds the CLI on a
+ * PostgreSQL database. Results: bench/results/startup-<date>.json.
  */
 const ROOT = join(__dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
@@ -70,6 +71,17 @@ const CLI_CASES: Case[] = [
     env: gatewayEnv,
   },
   { name: "baseline: node -e ''", command: [node, '-e', ''], until: 'exit' },
+  // With BENCH_PG_URL (a database of the benchmark's own): the same command on PostgreSQL.
+  ...(process.env.BENCH_PG_URL
+    ? [
+        {
+          name: 'cli: clients list, PostgreSQL',
+          command: [node, 'bin/vtj-gateway.cjs', 'clients', 'list'],
+          until: 'exit' as const,
+          env: { DATABASE_URL: process.env.BENCH_PG_URL },
+        },
+      ]
+    : []),
 ];
 
 async function timeOnce(c: Case): Promise<number> {
