@@ -39,8 +39,6 @@ export interface Person {
   deathDate: string | null;
   /** The last day the death date can mean; what rules compare against. */
   deathDateLatest: string | null;
-  /** The latest birth date of a child registered with this person as mother. */
-  latestChildBirthDate: string | null;
 }
 
 /** Which run of individual numbers a newborn's code comes from. */
@@ -73,18 +71,15 @@ export interface NotificationWriter extends NotificationRepository {
   claimPending(limit: number): Promise<StoredNotification[]>;
 }
 
-export type NewPerson = Omit<Person, 'deathDate' | 'deathDateLatest' | 'latestChildBirthDate'>;
+export type NewPerson = Omit<Person, 'deathDate' | 'deathDateLatest'> & {
+  /** A newborn's mother; null for a person loaded by an operator. */
+  motherCode: string | null;
+};
 
 export interface Death {
   personalIdentityCode: string;
   date: string;
   latestDate: string;
-}
-
-/** A registered birth as its mother's record sees it. */
-export interface ChildBirth {
-  motherCode: string;
-  birthDate: string;
 }
 
 /**
@@ -105,10 +100,14 @@ export interface RegisterPort {
   lockPersons(codes: readonly string[]): Promise<Person[]>;
   /** Adds the persons whose code is free; returns the codes it added. */
   claimPersons(persons: readonly NewPerson[]): Promise<Set<string>>;
+  /**
+   * The latest birth date of a child registered to each of these mothers
+   * (absent: none). Asked after `lockPersons` has locked the mothers, so a
+   * birth whose lock was waited for is seen.
+   */
+  latestChildBirthDates(motherCodes: readonly string[]): Promise<Map<string, string>>;
   /** Records deaths of persons locked by `lockPersons`. */
   markDeceased(deaths: readonly Death[]): Promise<void>;
-  /** Records on each mother (locked by `lockPersons`) the birth of a child. */
-  recordChildBirths(births: readonly ChildBirth[]): Promise<void>;
   /**
    * Reads the series' positions, creating missing series at `initial`, and
    * locks them until the transaction ends, so concurrent registrations (on any

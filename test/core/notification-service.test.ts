@@ -294,7 +294,6 @@ describe('NotificationService', () => {
         temporary: false,
         deathDate: null,
         deathDateLatest: null,
-        latestChildBirthDate: null,
       });
     });
 
@@ -473,7 +472,7 @@ describe('NotificationService', () => {
         'lockPersons(1)',
         'lockCodeSeries(1)',
         'claimPersons(1)',
-        'insertMany(1) carrying saveCodeSeries(1), recordChildBirths(1)',
+        'insertMany(1) carrying saveCodeSeries(1)',
       ]);
 
       // a replay registers again in a transaction that is rolled back, then reads the stored result
@@ -724,8 +723,8 @@ describe('NotificationService', () => {
     });
 
     it('rejects a mother’s death dated before the registered birth of her child with DEATH_BEFORE_BIRTH', async () => {
-      await registeredCode(w, birth({ mother: MOTHER })); // born 21 November (Helsinki)
-      assert.equal(w.store.person(MOTHER)?.latestChildBirthDate, '2026-11-21');
+      const child = await registeredCode(w, birth({ mother: MOTHER })); // born 21 November (Helsinki)
+      assert.deepEqual(w.store.childrenOf(MOTHER), [child]);
       const { record } = await submitDeath(
         w,
         death({ person: MOTHER, date: '2026-11-20', determinedAt: NOW }),
@@ -1010,9 +1009,10 @@ describe('NotificationService', () => {
       assert.deepEqual([w.store.commits, w.store.rollbacks], [1, 0]);
       assert.deepEqual(statements(w.store), [
         'lockPersons(4)',
+        'latestChildBirthDates(2)',
         'lockCodeSeries(2)',
         'claimPersons(3)',
-        'insertMany(5) carrying saveCodeSeries(2), markDeceased(2), recordChildBirths(3)',
+        'insertMany(5) carrying saveCodeSeries(2), markDeceased(2)',
       ]);
       assert.equal(w.store.person(ELDERLY)?.deathDate, '2026-11-19');
       assert.equal(w.store.person(NEWBORN)?.deathDate, '2026-11-21');
@@ -1030,9 +1030,10 @@ describe('NotificationService', () => {
       // The death waits for the birth's code: the births before it get theirs first.
       assert.deepEqual(statements(w.store), [
         'lockPersons(1)',
+        'latestChildBirthDates(1)',
         'lockCodeSeries(1)',
         'claimPersons(1)',
-        'insertMany(2) carrying saveCodeSeries(1), recordChildBirths(1)',
+        'insertMany(2) carrying saveCodeSeries(1)',
       ]);
 
       const [diedFirst, bornAfter] = await Promise.all([
@@ -1052,7 +1053,7 @@ describe('NotificationService', () => {
       ]);
       assert.equal(born.record.rejection?.code, 'IDENTITY_CODES_EXHAUSTED');
       assert.equal(died.record.status, 'registered');
-      assert.equal(w.store.person(MOTHER)?.latestChildBirthDate, null);
+      assert.deepEqual(w.store.childrenOf(MOTHER), []);
     });
 
     it('never puts an invalid notification into a batch: the others register without it', async () => {
@@ -1150,7 +1151,11 @@ describe('NotificationService', () => {
       assert.equal(first.record.status, 'registered');
       assertRejected(second.record, 'ALREADY_DECEASED', 'deceased.personalIdentityCode');
       assert.equal(w.store.person(ELDERLY)?.deathDate, '2026-11-19');
-      assert.deepEqual(statements(w.store), ['lockPersons(1)', 'insertMany(2) carrying markDeceased(1)']);
+      assert.deepEqual(statements(w.store), [
+        'lockPersons(1)',
+        'latestChildBirthDates(1)',
+        'insertMany(2) carrying markDeceased(1)',
+      ]);
       assert.deepEqual(batchSizes(w.store), [2]);
     });
 
@@ -1199,7 +1204,6 @@ describe('NotificationService', () => {
         temporary: false,
         deathDate: null,
         deathDateLatest: null,
-        latestChildBirthDate: null,
       });
       assert.equal(w.store.personCount(), 10);
     });
@@ -1271,7 +1275,7 @@ describe('NotificationService', () => {
         'lockPersons(1)',
         'lockCodeSeries(1)',
         'claimPersons(1)',
-        'insertMany(1) carrying saveCodeSeries(1), recordChildBirths(1)',
+        'insertMany(1) carrying saveCodeSeries(1)',
       ]);
     });
 
@@ -1488,6 +1492,8 @@ describe('MemoryStore (the fake itself)', () => {
     sex: 'female' as const,
     temporary: false,
   });
+  /** A person as claimPersons adds one: a newborn of no mother in these cases. */
+  const claimable = (code: string, birthDate: string) => ({ ...person(code, birthDate), motherCode: null });
   const alive = (code: string, birthDate: string) => ({ ...person(code, birthDate), deathDate: null });
   const received = new Date(NOW);
   const START = { signIndex: 0, number: 0 };
@@ -1535,12 +1541,15 @@ describe('MemoryStore (the fake itself)', () => {
     const store = new MemoryStore();
     await store.loadPersons([{ ...person(MOTHER, '1952-10-13'), deathDate: '2026-01-01' }]);
     const added = await store.transaction(async (tx) => {
-      const first = await tx.register.claimPersons([person(A2, '2026-11-21'), person(A4, '2026-11-21')]);
+      const first = await tx.register.claimPersons([
+        claimable(A2, '2026-11-21'),
+        claimable(A4, '2026-11-21'),
+      ]);
       const second = await tx.register.claimPersons([
-        person(A2, '2026-11-21'),
-        { ...person(MOTHER, '2000-01-01'), temporary: true },
-        person(A6, '2026-11-21'),
-        { ...person(A6, '2026-11-21'), sex: 'male' },
+        claimable(A2, '2026-11-21'),
+        { ...claimable(MOTHER, '2000-01-01'), temporary: true },
+        claimable(A6, '2026-11-21'),
+        { ...claimable(A6, '2026-11-21'), sex: 'male' },
       ]);
       return [first, second];
     });
@@ -1549,7 +1558,6 @@ describe('MemoryStore (the fake itself)', () => {
       ...person(A2, '2026-11-21'),
       deathDate: null,
       deathDateLatest: null,
-      latestChildBirthDate: null,
     });
     // a code given twice gets its first person
     assert.equal(store.person(A6)?.sex, 'female');
@@ -1558,7 +1566,6 @@ describe('MemoryStore (the fake itself)', () => {
       ...person(MOTHER, '1952-10-13'),
       deathDate: '2026-01-01',
       deathDateLatest: '2026-01-01',
-      latestChildBirthDate: null,
     });
     assert.equal(store.personCount(), 4);
     assert.deepEqual(await store.transaction((tx) => tx.register.claimPersons([])), new Set());
@@ -1577,7 +1584,6 @@ describe('MemoryStore (the fake itself)', () => {
       ...person(MOTHER2, '1990-05-15'),
       deathDate: '2024-02',
       deathDateLatest: '2024-02-29',
-      latestChildBirthDate: null,
     });
     assert.equal(store.person(MOTHER)?.deathDate, null);
     assert.equal(store.person(A2), undefined);
@@ -1675,11 +1681,11 @@ describe('MemoryStore (the fake itself)', () => {
   it('attempt undoes the writes made inside it when it throws, and keeps earlier ones', async () => {
     const store = new MemoryStore();
     await store.transaction(async (tx) => {
-      await tx.register.claimPersons([person(A2, '2026-11-21')]);
+      await tx.register.claimPersons([claimable(A2, '2026-11-21')]);
       await assert.rejects(
         tx.attempt(async () => {
           await tx.register.lockCodeSeries([{ key: FEMALE_21, initial: START }]);
-          await tx.register.claimPersons([person(A4, '2026-11-21')]);
+          await tx.register.claimPersons([claimable(A4, '2026-11-21')]);
           throw new Error('boom');
         }),
         /boom/,
@@ -1702,7 +1708,7 @@ describe('MemoryStore (the fake itself)', () => {
       store.transaction(async (tx) => {
         const [position] = await tx.register.lockCodeSeries([{ key: FEMALE_21, initial: START }]);
         assert.deepEqual(position, { signIndex: 0, number: 6 });
-        await tx.register.claimPersons([person(hetu('211126', 'A', 8), '2026-11-21')]);
+        await tx.register.claimPersons([claimable(hetu('211126', 'A', 8), '2026-11-21')]);
         await tx.register.saveCodeSeries([{ key: FEMALE_21, position: { signIndex: 0, number: 8 } }]);
         await tx.register.lockCodeSeries([{ key: MALE_21, initial: START }]);
         await tx.notifications.insertMany([newNotification()]);
@@ -1724,7 +1730,7 @@ describe('MemoryStore (the fake itself)', () => {
     const held = gate();
     const written = gate();
     const tx = store.transaction(async (t) => {
-      await t.register.claimPersons([person(A2, '2026-11-21')]);
+      await t.register.claimPersons([claimable(A2, '2026-11-21')]);
       await t.notifications.insertMany([n]);
       written.open();
       await held.opened;
@@ -1761,11 +1767,11 @@ describe('MemoryStore (the fake itself)', () => {
     store.failNext('claimPersons', new Error('connection reset by peer'));
     await store.transaction(async (tx) => {
       await assert.rejects(
-        tx.attempt(() => tx.register.claimPersons([person(A2, '2026-11-21')])),
+        tx.attempt(() => tx.register.claimPersons([claimable(A2, '2026-11-21')])),
         /connection reset/,
       );
       // the savepoint is rolled back to, so the transaction goes on
-      assert.deepEqual(await tx.register.claimPersons([person(A2, '2026-11-21')]), new Set([A2]));
+      assert.deepEqual(await tx.register.claimPersons([claimable(A2, '2026-11-21')]), new Set([A2]));
     });
     assert.ok(store.person(A2));
 
@@ -1792,7 +1798,7 @@ describe('MemoryStore (the fake itself)', () => {
       await assert.rejects(
         tx.attempt(async () => {
           await tx.register.lockCodeSeries([{ key: FEMALE_21, initial: START }]);
-          await tx.register.claimPersons([person(A2, '2026-11-21')]).catch(() => undefined);
+          await tx.register.claimPersons([claimable(A2, '2026-11-21')]).catch(() => undefined);
         }),
         /current transaction is aborted/,
       );
@@ -1882,7 +1888,7 @@ describe('MemoryStore (the fake itself)', () => {
       await store.transaction(async (tx) => {
         await assert.rejects(
           tx.attempt(async () => {
-            await tx.register.claimPersons([person(A2, '2026-11-21')]);
+            await tx.register.claimPersons([claimable(A2, '2026-11-21')]);
             await tx.register.markDeceased([died]);
           }),
           /lock timeout/,
@@ -1932,7 +1938,7 @@ describe('MemoryStore (the fake itself)', () => {
     const added = await store.transaction(async (tx) => {
       runs += 1;
       await tx.register.lockCodeSeries([{ key: FEMALE_21, initial: START }]);
-      return tx.register.claimPersons([person(A2, '2026-11-21')]);
+      return tx.register.claimPersons([claimable(A2, '2026-11-21')]);
     });
     assert.deepEqual(added, new Set([A2]));
     assert.deepEqual([runs, store.rollbacks, store.commits], [MAX_ATTEMPTS, MAX_ATTEMPTS - 1, 1]);
@@ -1968,7 +1974,6 @@ describe('MemoryStore (the fake itself)', () => {
       ...person(MOTHER, '1952-10-13'),
       deathDate: '2026-01-01',
       deathDateLatest: '2026-01-01',
-      latestChildBirthDate: null,
     });
   });
 

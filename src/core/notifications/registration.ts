@@ -1,7 +1,6 @@
 import { DomainError, isDomainError } from '../errors';
 import { formatHetu, signsForYear } from '../hetu/hetu';
 import type {
-  ChildBirth,
   CodeSeriesKey,
   CodeSeriesPosition,
   Death,
@@ -37,10 +36,13 @@ export async function applyToRegister(
 ): Promise<RegisterOutcome[]> {
   const codes = [...new Set(items.map(({ content: c }) => personOf(c)))];
   const persons = new Map((await register.lockPersons(codes)).map((p) => [p.personalIdentityCode, p]));
+  // Only a death asks for the register's children: births alone need nothing more than their mothers.
+  const deceased = [...new Set(items.flatMap(({ content: c }) => (c.kind === 'death' ? [personOf(c)] : [])))];
+  const latestChild =
+    deceased.length > 0 ? await register.latestChildBirthDates(deceased) : new Map<string, string>();
   const outcomes: RegisterOutcome[] = new Array(items.length);
   let children: ChildToCode[] = [];
   const deaths: Death[] = [];
-  const childBirths: ChildBirth[] = [];
 
   // Births get their codes in groups; a birth counts for its mother only once it has one. (A second
   // group may lock a series that sorts before one the first locked: a deadlock with another batch is
@@ -51,11 +53,9 @@ export async function applyToRegister(
     await assignCodes(register, children, outcomes);
     for (const child of children) {
       if (!('childCode' in (outcomes[child.index] ?? {}))) continue;
-      const mother = persons.get(child.motherCode) as Person;
-      if (mother.latestChildBirthDate === null || mother.latestChildBirthDate < child.key.birthDate) {
-        persons.set(child.motherCode, { ...mother, latestChildBirthDate: child.key.birthDate });
-      }
-      childBirths.push({ motherCode: child.motherCode, birthDate: child.key.birthDate });
+      const latest = latestChild.get(child.motherCode);
+      if (latest === undefined || latest < child.key.birthDate)
+        latestChild.set(child.motherCode, child.key.birthDate);
     }
     children = [];
   };
@@ -75,15 +75,19 @@ export async function applyToRegister(
           motherCode: personOf(content),
         });
       } else {
-        const person = checkDeceased(visible(persons.get(personOf(content)), sandbox), content);
+        const dead = checkDeceased(
+          visible(persons.get(personOf(content)), sandbox),
+          content,
+          latestChild.get(personOf(content)),
+        );
         // Later notifications in the batch see this death.
-        persons.set(person.personalIdentityCode, {
-          ...person,
+        persons.set(dead.personalIdentityCode, {
+          ...dead,
           deathDate: content.death.date,
           deathDateLatest: content.death.latestDate,
         });
         deaths.push({
-          personalIdentityCode: person.personalIdentityCode,
+          personalIdentityCode: dead.personalIdentityCode,
           date: content.death.date,
           latestDate: content.death.latestDate,
         });
@@ -96,7 +100,6 @@ export async function applyToRegister(
   }
   await assignPending();
   if (deaths.length > 0) await register.markDeceased(deaths);
-  if (childBirths.length > 0) await register.recordChildBirths(childBirths);
   return outcomes;
 }
 
@@ -138,6 +141,7 @@ async function assignCodes(register: RegisterPort, children: ChildToCode[], outc
         birthDate: child.key.birthDate,
         sex: child.sex,
         temporary: child.key.pool === 'temporary',
+        motherCode: child.motherCode,
       })),
     );
     waiting = [];
@@ -169,7 +173,11 @@ function checkMother(mother: Person | undefined, n: BirthNotification): void {
   }
 }
 
-function checkDeceased(person: Person | undefined, n: DeathNotification): Person {
+function checkDeceased(
+  person: Person | undefined,
+  n: DeathNotification,
+  latestChildBirthDate: string | undefined,
+): Person {
   const field = 'deceased.personalIdentityCode';
   if (!person) throw personNotFound(field, 'deceased');
   if (person.deathDate !== null) {
@@ -185,7 +193,7 @@ function checkDeceased(person: Person | undefined, n: DeathNotification): Person
     ]);
   }
   // The register would otherwise hold a birth after the mother's death, which a birth may not be (§3).
-  if (person.latestChildBirthDate !== null && n.death.latestDate < person.latestChildBirthDate) {
+  if (latestChildBirthDate !== undefined && n.death.latestDate < latestChildBirthDate) {
     throw new DomainError(
       'DEATH_BEFORE_BIRTH',
       'The date of death is before the registered birth of a child of this person.',

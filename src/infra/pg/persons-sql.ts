@@ -8,8 +8,7 @@ const seriesColumns = (series: readonly { key: CodeSeriesKey }[]) => [
   series.map((s) => s.key.parity),
 ];
 
-const PERSON_COLUMNS = `personal_identity_code, birth_date, sex, temporary, death_date, death_date_latest,
-  latest_child_birth_date`;
+const PERSON_COLUMNS = 'personal_identity_code, birth_date, sex, temporary, death_date, death_date_latest';
 
 export function registerQueries(q: Queryable | WriteBehind): RegisterPort {
   // Writes nothing waits for: held back and sent with the batch's notification insert when possible.
@@ -21,7 +20,8 @@ export function registerQueries(q: Queryable | WriteBehind): RegisterPort {
     async lockPersons(codes) {
       if (codes.length === 0) return [];
       // ORDER BY then FOR UPDATE: rows are locked in code order, so two batches cannot deadlock on them.
-      // Read committed returns a row whose lock was waited for as its holder committed it.
+      // Read committed returns a row whose lock was waited for as its holder committed it; what the holder
+      // wrote elsewhere (a mother's new child) the next statement sees (latestChildBirthDates).
       const rows = await q.query(
         `SELECT ${PERSON_COLUMNS} FROM persons WHERE personal_identity_code = ANY($1::text[])
          ORDER BY personal_identity_code FOR UPDATE`,
@@ -30,17 +30,28 @@ export function registerQueries(q: Queryable | WriteBehind): RegisterPort {
       return rows.map(toPerson);
     },
 
+    async latestChildBirthDates(motherCodes) {
+      if (motherCodes.length === 0) return new Map();
+      const rows = await q.query<{ mother: string; latest: string }>(
+        `SELECT mother_code AS mother, max(birth_date) AS latest FROM persons
+         WHERE mother_code = ANY($1::text[]) GROUP BY mother_code`,
+        [motherCodes],
+      );
+      return new Map(rows.map((r) => [r.mother, r.latest]));
+    },
+
     async claimPersons(persons) {
       if (persons.length === 0) return new Set();
       const rows = await q.query<{ code: string }>(
-        `INSERT INTO persons (personal_identity_code, birth_date, sex, temporary)
-         SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::boolean[])
+        `INSERT INTO persons (personal_identity_code, birth_date, sex, temporary, mother_code)
+         SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::boolean[], $5::text[])
          ON CONFLICT (personal_identity_code) DO NOTHING RETURNING personal_identity_code AS code`,
         [
           persons.map((p) => p.personalIdentityCode),
           persons.map((p) => p.birthDate),
           persons.map((p) => p.sex),
           persons.map((p) => p.temporary),
+          persons.map((p) => p.motherCode),
         ],
       );
       return new Set(rows.map((r) => r.code));
@@ -58,22 +69,6 @@ export function registerQueries(q: Queryable | WriteBehind): RegisterPort {
           sorted.map((d) => d.date),
           sorted.map((d) => d.latestDate),
         ],
-      );
-    },
-
-    async recordChildBirths(births) {
-      // One row per mother (an UPDATE … FROM takes one source row per target row): her latest child.
-      const latest = new Map<string, string>();
-      for (const b of births) {
-        const seen = latest.get(b.motherCode);
-        if (seen === undefined || seen < b.birthDate) latest.set(b.motherCode, b.birthDate);
-      }
-      const mothers = [...latest.keys()].sort();
-      await later(
-        `UPDATE persons p SET latest_child_birth_date = GREATEST(p.latest_child_birth_date, v.birth_date)
-         FROM unnest($1::text[], $2::date[]) AS v(code, birth_date)
-         WHERE p.personal_identity_code = v.code`,
-        [mothers, mothers.map((m) => latest.get(m))],
       );
     },
 
@@ -153,6 +148,5 @@ function toPerson(r: Row): Person {
     temporary: r.temporary as boolean,
     deathDate: (r.death_date as string | null) ?? null,
     deathDateLatest: (r.death_date_latest as string | null) ?? null,
-    latestChildBirthDate: (r.latest_child_birth_date as string | null) ?? null,
   };
 }

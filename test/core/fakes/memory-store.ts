@@ -20,6 +20,8 @@ import type {
 interface State {
   notifications: Map<string, StoredNotification>;
   persons: Map<string, Person>;
+  /** A newborn's mother (persons.mother_code), by the child's code. */
+  mothers: Map<string, string>;
   series: Map<string, CodeSeriesPosition>;
 }
 
@@ -27,7 +29,7 @@ interface State {
 export type Operation = keyof RegisterPort | keyof NotificationWriter;
 
 /** The writes the SQL store holds back and sends later (src/infra/pg/write-behind.ts). */
-const HELD_BACK = ['markDeceased', 'recordChildBirths', 'saveCodeSeries'] as const;
+const HELD_BACK = ['markDeceased', 'saveCodeSeries'] as const;
 type HeldBack = (typeof HELD_BACK)[number];
 
 /**
@@ -95,7 +97,12 @@ function jsonb<T>(value: T): T {
  */
 export class MemoryStore implements Store {
   /** The committed state. */
-  private state: State = { notifications: new Map(), persons: new Map(), series: new Map() };
+  private state: State = {
+    notifications: new Map(),
+    persons: new Map(),
+    mothers: new Map(),
+    series: new Map(),
+  };
   private readonly clientMap = new Map<string, Client>();
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -167,7 +174,6 @@ export class MemoryStore implements Store {
           temporary: p.temporary,
           deathDate: p.deathDate,
           deathDateLatest: p.deathDate,
-          latestChildBirthDate: null,
         });
       }
       return { created, updated: persons.length - created };
@@ -249,6 +255,11 @@ export class MemoryStore implements Store {
   person(code: string): Person | undefined {
     const p = this.state.persons.get(code);
     return p && { ...p };
+  }
+
+  /** The codes of the children registered to this mother. */
+  childrenOf(motherCode: string): string[] {
+    return [...this.state.mothers].filter(([, m]) => m === motherCode).map(([child]) => child);
   }
 
   personCount(): number {
@@ -441,8 +452,8 @@ class MemoryTransaction implements Transaction {
           temporary: p.temporary,
           deathDate: null,
           deathDateLatest: null,
-          latestChildBirthDate: null,
         });
+        if (p.motherCode !== null) this.state.mothers.set(p.personalIdentityCode, p.motherCode);
         added.add(p.personalIdentityCode);
       }
       return added;
@@ -463,17 +474,19 @@ class MemoryTransaction implements Transaction {
         }
       });
     },
-    // UPDATE … SET latest_child_birth_date = GREATEST(…), held back (write-behind): unknown mothers change nothing.
-    recordChildBirths: async (births) => {
-      const copy = births.map((b) => ({ ...b }));
-      this.holdBack('recordChildBirths', copy.length, () => {
-        for (const b of copy) {
-          const p = this.state.persons.get(b.motherCode);
-          if (p && (p.latestChildBirthDate === null || p.latestChildBirthDate < b.birthDate)) {
-            p.latestChildBirthDate = b.birthDate;
-          }
-        }
-      });
+    // SELECT mother_code, max(birth_date) … GROUP BY mother_code: mothers without children are absent.
+    latestChildBirthDates: async (motherCodes) => {
+      if (motherCodes.length === 0) return new Map<string, string>();
+      this.statement('latestChildBirthDates', motherCodes.length);
+      const wanted = new Set(motherCodes);
+      const out = new Map<string, string>();
+      for (const [child, mother] of this.state.mothers) {
+        const born = this.state.persons.get(child)?.birthDate;
+        if (!wanted.has(mother) || born === undefined) continue;
+        const seen = out.get(mother);
+        if (seen === undefined || seen < born) out.set(mother, born);
+      }
+      return out;
     },
     // INSERT … ON CONFLICT DO UPDATE (a no-op) RETURNING: a missing series is created at `initial`, a known
     // one keeps and returns its position. A series named twice fails the statement, as in PostgreSQL.
