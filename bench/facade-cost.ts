@@ -1,10 +1,10 @@
+import { notificationResult } from '../src/channels/rest/render';
+import { parseEnvelope, type SoapRequest } from '../src/channels/soap/envelope';
+import { toCommand } from '../src/channels/soap/fields';
+import { responseEnvelope } from '../src/channels/soap/render';
+import { guardXml } from '../src/channels/soap/xml-guard';
 import type { StoredNotification } from '../src/core/ports';
-import { schemaValidator } from '../src/rest/openapi-document';
-import { notificationResult } from '../src/rest/render';
-import { parseEnvelope, type SoapRequest } from '../src/soap/envelope';
-import { toCommand } from '../src/soap/fields';
-import { responseEnvelope } from '../src/soap/render';
-import { guardXml } from '../src/soap/xml-guard';
+import { schemaValidator } from '../src/http/openapi';
 import { birthBodies } from './load';
 import { median } from './measured';
 import { soapBirthBodies } from './soap-load';

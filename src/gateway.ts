@@ -1,10 +1,11 @@
+import { createApp } from './app';
 import type { Config } from './config';
 import type { Logger, RegisterGuard } from './core/ports';
 import type { Clock } from './core/time/clock';
-import { createApp } from './http/app';
 import { createMetrics } from './http/metrics';
 import type { Database } from './infra/pg/database';
 import { readinessCheck } from './infra/pg/readiness';
+import { RequestPipeline } from './pipeline/request-pipeline';
 import { buildServices, type Services } from './services';
 
 export { openDatabase } from './infra/pg/open-database';
@@ -16,23 +17,28 @@ export interface Gateway extends Services {
   app: ReturnType<typeof createApp>;
 }
 
-/** Wires the core and the façades over an open database. */
+/** Wires the core, the request pipeline and the channels over an open database. */
 export function buildGateway(
   config: Config,
   deps: { db: Database; clock: Clock; logger: Logger; guard?: RegisterGuard },
 ): Gateway {
   const services = buildServices(config, deps);
-  const app = createApp({
-    db: deps.db,
-    ready: readinessCheck(deps.db, READY_WITHIN_MS),
-    store: services.store,
+  const metrics = createMetrics();
+  const pipeline = new RequestPipeline({
     clients: services.clients,
     notifications: services.notifications,
+    metrics,
     logger: deps.logger,
+  });
+  const app = createApp({
+    health: readinessCheck(deps.db, READY_WITHIN_MS),
+    pipeline,
+    store: services.store,
+    clients: services.clients,
     operators: config.operators,
     bodyLimitBytes: config.bodyLimitBytes,
     tls: config.tls,
-    metrics: createMetrics(),
+    metrics,
   });
   return { ...services, app };
 }

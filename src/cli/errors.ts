@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import { ConfigError } from '../config';
-import { isDomainError } from '../core/errors';
+import { type ErrorCode, isDomainError } from '../core/errors';
 import { scrub } from '../infra/logger';
 import { DatabaseLockedError } from '../infra/pg/data-dir-lock';
 
@@ -13,7 +13,47 @@ export const EXIT = {
   config: 2,
   /** Another process has the embedded database open. */
   locked: 3,
+  /** The database did not answer: nothing was changed, the same command may be run again. */
+  unavailable: 4,
 } as const;
+
+/**
+ * The CLI's table of the core's codes: the exit code of each. One table; a
+ * test holds it against the catalogue.
+ */
+export const CLI_EXIT: Readonly<Record<ErrorCode, number>> = {
+  MISSING_CLIENT_IDENTITY: EXIT.refused,
+  UNKNOWN_CLIENT: EXIT.refused,
+  CLIENT_CERT_MISMATCH: EXIT.refused,
+  CHANNEL_NOT_ALLOWED: EXIT.refused,
+  CHANNEL_RETIRED: EXIT.refused,
+  VALIDATION_FAILED: EXIT.refused,
+  TEMPORARY_CODE_NOT_ALLOWED: EXIT.refused,
+  STILLBIRTH_NOT_REGISTRABLE: EXIT.refused,
+  PERSON_NOT_FOUND: EXIT.refused,
+  ALREADY_DECEASED: EXIT.refused,
+  DEATH_BEFORE_BIRTH: EXIT.refused,
+  NOTIFICATION_ID_REUSED: EXIT.refused,
+  NOTIFICATION_NOT_FOUND: EXIT.refused,
+  MALFORMED_REQUEST: EXIT.refused,
+  DTD_FORBIDDEN: EXIT.refused,
+  PAYLOAD_TOO_LARGE: EXIT.refused,
+  UNSUPPORTED_MEDIA_TYPE: EXIT.refused,
+  NOT_FOUND: EXIT.refused,
+  METHOD_NOT_ALLOWED: EXIT.refused,
+  UNAUTHORIZED: EXIT.refused,
+  CLIENT_ALREADY_EXISTS: EXIT.refused,
+  CLIENT_NOT_FOUND: EXIT.refused,
+  EXCEPTION_NOT_FOUND: EXIT.refused,
+  IDENTITY_CODES_EXHAUSTED: EXIT.refused,
+  SERVICE_UNAVAILABLE: EXIT.unavailable,
+  INTERNAL: EXIT.refused,
+};
+
+/** A command's input cannot be used (a file that cannot be read, or is not JSON): exit 1, said in one line. */
+export class CliInputError extends Error {
+  override readonly name = 'CliInputError';
+}
 
 /** The field an error names, with the option that sets it when it has one: `kind (--kind)`. */
 export type OptionNames = Readonly<Record<string, string>>;
@@ -40,7 +80,7 @@ export function reportError(err: unknown, opts: { json: boolean; options?: Optio
         write(`  ${f.field}${option ? ` (${option})` : ''}: ${f.code}: ${f.message}`);
       }
     }
-    return EXIT.refused;
+    return CLI_EXIT[err.code];
   }
   // The rest: one line, or one JSON object with --json; no stack, nothing shaped like an identity code.
   const fail = (code: string, message: string, exit: number, extra: object = {}, prefix = '') => {
@@ -48,6 +88,7 @@ export function reportError(err: unknown, opts: { json: boolean; options?: Optio
     return exit;
   };
   if (err instanceof ConfigError) return fail('CONFIG', err.message, EXIT.config, { errors: err.problems });
+  if (err instanceof CliInputError) return fail('INPUT', err.message, EXIT.refused, {}, 'error: ');
   if (err instanceof DatabaseLockedError) {
     return fail('DATABASE_LOCKED', err.message, EXIT.locked, { pid: err.pid });
   }

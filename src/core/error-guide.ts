@@ -88,7 +88,7 @@ export const ERROR_GUIDE: Readonly<Record<ErrorCode, { meaning: string; action: 
     action: 'Send UTF-8 JSON with Content-Type: application/json and no Content-Encoding.',
   },
   NOT_FOUND: {
-    meaning: 'There is no such resource here.',
+    meaning: 'There is no such resource here: no such path, or no such problem type.',
     action: 'Check the path; the interfaces are listed at / and described at /v1/openapi.json.',
   },
   METHOD_NOT_ALLOWED: {
@@ -108,6 +108,10 @@ export const ERROR_GUIDE: Readonly<Record<ErrorCode, { meaning: string; action: 
   CLIENT_NOT_FOUND: {
     meaning: 'No client with this identifier is registered.',
     action: 'Check the identifier (percent-encoded as one path segment), or register the client first.',
+  },
+  EXCEPTION_NOT_FOUND: {
+    meaning: 'The client has no exception in force with that id: it never had it, or it was revoked already.',
+    action: 'List the client’s exceptions (GET /ops/clients/{id}) and use the id of one in force.',
   },
   IDENTITY_CODES_EXHAUSTED: {
     meaning:

@@ -1,56 +1,121 @@
+import type { Channel } from './clients/client';
+
 /**
- * The one catalogue of stable error codes (contract §5). Façades map a code to
- * their wire form (HTTP status + problem type, SOAP faultcode) in their own
- * table; tests fail when a code is left unmapped or undocumented.
- * Codes are never renamed or reused for another meaning.
+ * The one catalogue of stable error codes (contract §5): each code's title,
+ * and the template of its message, whose `{params}` the throw site fills in.
+ * Channels map a code to their wire form (HTTP status, SOAP fault class, CLI
+ * exit code) each in a table of their own; one test holds every table
+ * against this catalogue. Codes are never renamed or reused for another
+ * meaning.
  */
 export const ERROR_CATALOGUE = {
-  MISSING_CLIENT_IDENTITY: { fault: 'Client', title: 'The request does not name its X-Road client' },
-  UNKNOWN_CLIENT: { fault: 'Client', title: 'The X-Road client is not registered with the gateway' },
+  MISSING_CLIENT_IDENTITY: {
+    title: 'The request does not name its X-Road client',
+    message: 'The request does not name its X-Road client.',
+  },
+  UNKNOWN_CLIENT: {
+    title: 'The X-Road client is not registered with the gateway',
+    message: 'The X-Road client is not registered with the gateway; ask DVV to register it.',
+  },
   CLIENT_CERT_MISMATCH: {
-    fault: 'Client',
     title: 'The TLS client certificate does not belong to the client',
+    message: 'The TLS client certificate is not registered for this client.',
   },
-  CHANNEL_NOT_ALLOWED: { fault: 'Client', title: 'This client may not use this interface' },
-  CHANNEL_RETIRED: { fault: 'Client', title: 'This interface has been retired for this client' },
-  VALIDATION_FAILED: { fault: 'Client', title: 'The request has invalid fields' },
+  CHANNEL_NOT_ALLOWED: {
+    title: 'This client may not use this interface',
+    message:
+      'The {channel} is only for clients that used the old interface before the renewal; new clients use the {successor}.',
+  },
+  CHANNEL_RETIRED: {
+    title: 'This interface has been retired for this client',
+    message: 'The {channel} was retired for this client at {cutoff}; use the {successor} instead.',
+  },
+  VALIDATION_FAILED: { title: 'The request has invalid fields', message: '{summary}' },
   TEMPORARY_CODE_NOT_ALLOWED: {
-    fault: 'Client',
     title: 'Temporary personal identity codes (900–999) are not accepted from production clients',
+    message:
+      'A temporary personal identity code (individual number 900–999) was given; VTJ records only permanent codes.',
   },
-  STILLBIRTH_NOT_REGISTRABLE: { fault: 'Client', title: 'Stillbirths are not registered in VTJ' },
-  PERSON_NOT_FOUND: { fault: 'Client', title: 'The person is not in the population register' },
-  ALREADY_DECEASED: { fault: 'Client', title: 'The person is already registered as deceased' },
-  DEATH_BEFORE_BIRTH: { fault: 'Client', title: 'The dates contradict the register: a death before a birth' },
+  STILLBIRTH_NOT_REGISTRABLE: {
+    title: 'Stillbirths are not registered in VTJ',
+    message:
+      'A stillborn child is not registered in VTJ and gets no personal identity code; report it to Statistics Finland and THL instead.',
+  },
+  PERSON_NOT_FOUND: {
+    title: 'The person is not in the population register',
+    message: 'The {role} is not in the population register.',
+  },
+  ALREADY_DECEASED: {
+    title: 'The person is already registered as deceased',
+    message: 'The person is already registered as deceased; a death is registered once.',
+  },
+  DEATH_BEFORE_BIRTH: {
+    title: 'The dates contradict the register: a death before a birth',
+    message: 'The dates contradict the register: {reason}.',
+  },
   NOTIFICATION_ID_REUSED: {
-    fault: 'Client',
     title: 'The notification id was already used for a notification with different content',
+    message:
+      'The notification id was already used on {receivedAt} for a notification with different content; use a new id for a new notification.',
   },
-  NOTIFICATION_NOT_FOUND: { fault: 'Client', title: 'No notification of this client has that id' },
-  MALFORMED_REQUEST: { fault: 'Client', title: 'The request body could not be parsed' },
-  DTD_FORBIDDEN: { fault: 'Client', title: 'Document type declarations are not allowed in SOAP messages' },
-  PAYLOAD_TOO_LARGE: { fault: 'Client', title: 'The request body is too large' },
-  UNSUPPORTED_MEDIA_TYPE: { fault: 'Client', title: 'The request body has an unsupported content type' },
-  NOT_FOUND: { fault: 'Client', title: 'No such resource' },
-  METHOD_NOT_ALLOWED: { fault: 'Client', title: 'The resource does not support this method' },
-  UNAUTHORIZED: { fault: 'Client', title: 'Operator credentials are missing or invalid' },
-  CLIENT_ALREADY_EXISTS: { fault: 'Client', title: 'A client with this identifier is already registered' },
-  CLIENT_NOT_FOUND: { fault: 'Client', title: 'No client with this identifier is registered' },
+  NOTIFICATION_NOT_FOUND: {
+    title: 'No notification of this client has that id',
+    message: 'This client has no notification with that id.',
+  },
+  MALFORMED_REQUEST: {
+    title: 'The request body could not be parsed',
+    message: 'The request could not be read: {reason}.',
+  },
+  DTD_FORBIDDEN: {
+    title: 'Document type declarations are not allowed in SOAP messages',
+    message: 'SOAP messages may not {reason}.',
+  },
+  PAYLOAD_TOO_LARGE: {
+    title: 'The request body is too large',
+    message: 'The request body is larger than the gateway accepts: {limit}.',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    title: 'The request body has an unsupported content type',
+    message: 'The request body must be {expected}.',
+  },
+  NOT_FOUND: { title: 'No such resource', message: 'There is no {what} here; {where}.' },
+  METHOD_NOT_ALLOWED: {
+    title: 'The resource does not support this method',
+    message: '{method} is not supported here; use {allowed}.',
+  },
+  UNAUTHORIZED: {
+    title: 'Operator credentials are missing or invalid',
+    message: 'Send the operator token as Authorization: Bearer <token> (or, in a browser, as the password).',
+  },
+  CLIENT_ALREADY_EXISTS: {
+    title: 'A client with this identifier is already registered',
+    message: 'A client with this identifier is already registered.',
+  },
+  CLIENT_NOT_FOUND: {
+    title: 'No client with this identifier is registered',
+    message: 'No client with this identifier is registered.',
+  },
+  EXCEPTION_NOT_FOUND: {
+    title: 'The client has no exception in force with that id',
+    message: 'This client has no exception in force with that id.',
+  },
   IDENTITY_CODES_EXHAUSTED: {
-    fault: 'Server',
     title: 'No personal identity code is left for this birth date and sex',
+    message:
+      'Every {pool} personal identity code for this birth date and sex has been assigned; DVV must assign one by hand.',
   },
   SERVICE_UNAVAILABLE: {
-    fault: 'Server',
     title: 'The service is temporarily unavailable',
+    message:
+      'The gateway cannot reach its database just now. Try again shortly: a notification sent again with the same notificationId is answered with its first result if it was stored.',
     /** How long a caller should wait before trying again (Retry-After). */
     retryAfterSeconds: 5,
   },
-  INTERNAL: { fault: 'Server', title: 'Internal error' },
-} as const satisfies Record<
-  string,
-  { fault: 'Client' | 'Server'; title: string; retryAfterSeconds?: number }
->;
+  INTERNAL: {
+    title: 'Internal error',
+    message: 'An unexpected error occurred; quote the correlation id when reporting it.',
+  },
+} as const satisfies Record<string, { title: string; message: string; retryAfterSeconds?: number }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
@@ -76,16 +141,58 @@ export interface FieldError {
   message: string;
 }
 
+/** The values a message template is filled with; `channel` and `successor` name interfaces (Channel ids). */
+export type ErrorParams = Readonly<Record<string, string>>;
+
+/** How an interface is named in a message: the core's plain names; a channel table adds where each is. */
+export type ChannelDescriber = (channel: Channel) => string;
+
+const CHANNEL_NAMES: Readonly<Record<Channel, string>> = {
+  rest: 'REST interface',
+  'soap-v2': 'new SOAP interface',
+  'legacy-soap': 'old SOAP interface',
+};
+export const plainChannelName: ChannelDescriber = (channel) => CHANNEL_NAMES[channel];
+const CHANNEL_PARAMS = new Set(['channel', 'successor']);
+
+function render(code: ErrorCode, params: ErrorParams, describe: ChannelDescriber): string {
+  return ERROR_CATALOGUE[code].message.replace(/\{(\w+)\}/g, (_m, name: string) => {
+    const value = params[name];
+    if (value === undefined) return `{${name}}`;
+    return CHANNEL_PARAMS.has(name) && value in CHANNEL_NAMES ? describe(value as Channel) : value;
+  });
+}
+
 export class DomainError extends Error {
   override readonly name = 'DomainError';
+  /** The message as it was stored with a refusal, when this error was restored from the store. */
+  private readonly fixed: string | undefined;
+
   constructor(
     readonly code: ErrorCode,
-    message: string = ERROR_CATALOGUE[code].title,
+    readonly params: ErrorParams = {},
     readonly fieldErrors: readonly FieldError[] = [],
     /** Extra machine-readable facts for the client (never personal data). */
     readonly details: Readonly<Record<string, string>> = {},
+    fixedMessage?: string,
   ) {
-    super(message);
+    super(fixedMessage ?? render(code, params, plainChannelName));
+    this.fixed = fixedMessage;
+  }
+
+  /** A refusal as it was stored: its message stays what it was when it was first answered. */
+  static restored(code: ErrorCode, message: string, fieldErrors: readonly FieldError[]): DomainError {
+    return new DomainError(code, {}, fieldErrors, {}, message);
+  }
+
+  /** The message for a client, with the interfaces named by `describe` (a channel adds where each is). */
+  messageWith(describe: ChannelDescriber): string {
+    return this.fixed ?? render(this.code, this.params, describe);
+  }
+
+  /** The same error with other field errors (the channel's names for the fields). */
+  withFieldErrors(fieldErrors: readonly FieldError[]): DomainError {
+    return new DomainError(this.code, this.params, fieldErrors, this.details, this.fixed);
   }
 }
 
@@ -101,7 +208,7 @@ export function validationFailed(errors: readonly FieldError[]): DomainError {
     errors.length === 1 && first
       ? `${first.field}: ${first.message}`
       : `${errors.length} fields are invalid: ${errors.map((e) => e.field).join(', ')}`;
-  return new DomainError('VALIDATION_FAILED', summary, errors);
+  return new DomainError('VALIDATION_FAILED', { summary }, errors);
 }
 
 export const isDomainError = (e: unknown): e is DomainError => e instanceof DomainError;

@@ -201,6 +201,13 @@ export interface RegisterGuard {
   run<T>(fn: () => Promise<T>): Promise<T>;
 }
 
+/** Is the gateway's store ready to serve: reachable and migrated? Answered within a bounded time. */
+export interface Health {
+  /** Which store it is, for the readiness answer: `pg` or `pglite`. */
+  readonly database: string;
+  ready(): Promise<boolean>;
+}
+
 export interface Logger {
   info(fields: Record<string, unknown>, msg: string): void;
   warn(fields: Record<string, unknown>, msg: string): void;

@@ -1,5 +1,5 @@
-import { html, raw } from '../ops/web/html';
-import { STYLESHEET } from '../ops/web/stylesheet';
+import { html, raw } from './html';
+import { STYLESHEET } from './stylesheet';
 
 /** `GET /`: what this is, and where everything is. Static: the same for every visitor, no personal data. */
 export const LANDING_PAGE = html`<!doctype html>

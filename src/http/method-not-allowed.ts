@@ -5,9 +5,6 @@ import { DomainError } from '../core/errors';
 export function methodNotAllowed(...allowed: string[]) {
   return (req: Request, res: Response) => {
     res.set('Allow', allowed.join(', '));
-    throw new DomainError(
-      'METHOD_NOT_ALLOWED',
-      `${req.method} is not supported here; use ${allowed.join(' or ')}.`,
-    );
+    throw new DomainError('METHOD_NOT_ALLOWED', { method: req.method, allowed: allowed.join(' or ') });
   };
 }

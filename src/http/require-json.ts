@@ -5,13 +5,13 @@ import { DomainError } from '../core/errors';
 export function requireJson(req: Request, _res: Response, next: NextFunction): void {
   const matches = req.is(['application/json', 'application/*+json']);
   if (matches === null || req.get('Content-Length') === '0') {
-    throw new DomainError('MALFORMED_REQUEST', 'The request has no body; send the notification as JSON.');
+    throw new DomainError('MALFORMED_REQUEST', { reason: 'it has no body; send it as JSON' });
   }
   if (!matches) {
-    throw new DomainError(
-      'UNSUPPORTED_MEDIA_TYPE',
-      `The request body must be sent as Content-Type: application/json${req.get('Content-Type') ? `, not ${req.get('Content-Type')}` : ''}.`,
-    );
+    const given = req.get('Content-Type');
+    throw new DomainError('UNSUPPORTED_MEDIA_TYPE', {
+      expected: `sent as Content-Type: application/json${given ? `, not ${given}` : ''}`,
+    });
   }
   next();
 }

@@ -25,10 +25,7 @@ export function bearerAuth(operators: readonly { name: string; token: string }[]
         'Bearer realm="vtj-gateway-ops"',
         'Basic realm="vtj-gateway-ops", charset="UTF-8"',
       ]);
-      throw new DomainError(
-        'UNAUTHORIZED',
-        'Send the operator token as Authorization: Bearer <token> (or, in a browser, as the password).',
-      );
+      throw new DomainError('UNAUTHORIZED');
     }
     res.locals.operator = operator;
     next();

@@ -1,7 +1,7 @@
 import { validateClientInput } from '../core/clients/client-service';
 import { withCoreFieldErrors } from '../core/errors';
 import { validatePersons } from '../core/register/person-loading';
-import { inlineValidator, openApiDocument, schemaValidator, structuralCheck } from '../rest/openapi-document';
+import { inlineValidator, openApiDocument, schemaValidator, structuralCheck } from '../http/openapi';
 
 /**
  * The structural checks the operator API makes before the core judges a

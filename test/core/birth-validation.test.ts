@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ERROR_CATALOGUE } from '../../src/core/errors';
+import { SOAP_FAULTS } from '../../src/channels/soap/fault-table';
 import { validateBirth } from '../../src/core/notifications/birth';
 import type { ValidationContext } from '../../src/core/notifications/rules';
 import {
@@ -435,7 +435,7 @@ describe('validateBirth', () => {
     it('are refused from a production client', () => {
       const e = failure(birth({ 'mother.personalIdentityCode': TEMPORARY_MOTHER }));
       assert.equal(e.code, 'TEMPORARY_CODE_NOT_ALLOWED');
-      assert.equal(ERROR_CATALOGUE[e.code].fault, 'Client');
+      assert.equal(SOAP_FAULTS[e.code].faultClass, 'Client');
       assert.deepEqual(fieldCodes(e), [['mother.personalIdentityCode', 'TEMPORARY_CODE_NOT_ALLOWED']]);
       assertNoPersonalData(e, TEMPORARY_MOTHER);
     });

@@ -4,6 +4,7 @@ import {
   type CutoffSettings,
   decideChannel,
   effectiveCutoff,
+  refusalError,
   successorOf,
 } from '../../src/core/clients/channel-policy';
 import {
@@ -72,7 +73,8 @@ function plusMs(iso: string, ms: number): Date {
 }
 
 function allowed(d: ChannelDecision): Extract<ChannelDecision, { allowed: true }> {
-  if (!d.allowed) assert.fail(`expected ${d.channel} to be allowed, got ${d.code}: ${d.message}`);
+  if (!d.allowed)
+    assert.fail(`expected ${d.channel} to be allowed, got ${d.code}: ${refusalError(d).message}`);
   return d;
 }
 
@@ -105,7 +107,7 @@ describe('channel policy', () => {
         assert.equal(d.channel, channel);
         assert.equal(d.successor, 'rest');
         assert.equal(d.cutoff, null);
-        assert.match(d.message, /\/v1/);
+        assert.match(refusalError(d).message, /new clients use the REST interface\./);
       });
     }
 
@@ -146,18 +148,18 @@ describe('channel policy', () => {
       assert.equal(d.code, 'CHANNEL_RETIRED');
       assert.equal(d.cutoff?.toISOString(), LEGACY_CUTOFF);
       assert.equal(d.successor, 'soap-v2');
-      assert.ok(d.message.includes('2025-06-30 23:59:59'), d.message);
-      assert.ok(d.message.includes('/soap/v2'), d.message);
-      assert.ok(!d.message.includes('/v1'), d.message);
+      assert.ok(refusalError(d).message.includes('2025-06-30 23:59:59'), refusalError(d).message);
+      assert.ok(refusalError(d).message.includes('new SOAP interface'), refusalError(d).message);
+      assert.ok(!refusalError(d).message.includes('REST interface'), refusalError(d).message);
     });
 
     it('names REST as the successor once soap-v2 has closed too', () => {
       const d = refused(decideChannel(existing, 'legacy-soap', plusMs(V2_CUTOFF, 1000), settings));
       assert.equal(d.code, 'CHANNEL_RETIRED');
       assert.equal(d.successor, 'rest');
-      assert.ok(d.message.includes('2025-06-30 23:59:59'), d.message);
-      assert.ok(d.message.includes('/v1'), d.message);
-      assert.ok(!d.message.includes('/soap/v2'), d.message);
+      assert.ok(refusalError(d).message.includes('2025-06-30 23:59:59'), refusalError(d).message);
+      assert.ok(refusalError(d).message.includes('REST interface'), refusalError(d).message);
+      assert.ok(!refusalError(d).message.includes('new SOAP interface'), refusalError(d).message);
     });
   });
 
@@ -182,8 +184,8 @@ describe('channel policy', () => {
       assert.equal(d.code, 'CHANNEL_RETIRED');
       assert.equal(d.cutoff?.toISOString(), V2_CUTOFF);
       assert.equal(d.successor, 'rest');
-      assert.ok(d.message.includes('2026-06-30 23:59:59'), d.message);
-      assert.ok(d.message.includes('/v1'), d.message);
+      assert.ok(refusalError(d).message.includes('2026-06-30 23:59:59'), refusalError(d).message);
+      assert.ok(refusalError(d).message.includes('REST interface'), refusalError(d).message);
     });
   });
 
@@ -225,7 +227,7 @@ describe('channel policy', () => {
       const after = refused(decideChannel(c, 'legacy-soap', plusMs(extended, 1000), settings));
       assert.equal(after.code, 'CHANNEL_RETIRED');
       assert.equal(after.cutoff?.toISOString(), extended);
-      assert.ok(after.message.includes('2026-12-31 23:59:59'), after.message);
+      assert.ok(refusalError(after).message.includes('2026-12-31 23:59:59'), refusalError(after).message);
     });
 
     it('has no effect once revoked', () => {
@@ -248,7 +250,7 @@ describe('channel policy', () => {
       const d = refused(decideChannel(c, 'legacy-soap', at('2026-09-01T00:00:00Z'), settings));
       assert.equal(d.code, 'CHANNEL_RETIRED');
       assert.equal(d.successor, 'soap-v2');
-      assert.ok(d.message.includes('/soap/v2'), d.message);
+      assert.ok(refusalError(d).message.includes('new SOAP interface'), refusalError(d).message);
     });
 
     it('uses the latest of several active exceptions for the channel', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import type { Response } from 'supertest';
-import { openApiDocument } from '../../src/rest/openapi-document';
+import { openApiDocument } from '../../src/http/openapi';
 
 // A separate, stricter validator for responses: formats (date-time, date) are checked too.
 const ajv = new Ajv2020({ allErrors: true, strict: false, allowUnionTypes: true });

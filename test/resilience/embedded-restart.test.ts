@@ -36,19 +36,25 @@ if (!usingRealPostgres)
       gateway = await startGatewayProcess(env);
       for (let round = 0; round < ROUNDS; round++) {
         const url = gateway.url;
-        // Births in flight when the whole process group is killed; only the answered ones count.
+        // Births in flight when the whole process group is killed; only the answered ones count. The kill
+        // comes once the first of them is answered, a little later each round, so others are mid-flight.
+        let firstAnswered: () => void = () => {};
+        const answered = new Promise<void>((resolve) => {
+          firstAnswered = resolve;
+        });
         const inFlight = Array.from({ length: 30 }, (_, i) =>
           postJson(`${url}/v1/births`, birth(`restart-${round}-${i}`), { 'X-Road-Client': CLIENT })
             .then((res) => {
-              if (res.status === 201)
-                acknowledged.set(res.body.notificationId, res.body.child.personalIdentityCode);
-              else assert.fail(`answered ${res.status} ${JSON.stringify(res.body)}`);
+              if (res.status !== 201) assert.fail(`answered ${res.status} ${JSON.stringify(res.body)}`);
+              acknowledged.set(res.body.notificationId, res.body.child.personalIdentityCode);
+              firstAnswered();
             })
             .catch((err: unknown) => {
               if (err instanceof assert.AssertionError) throw err;
             }),
         );
-        await new Promise((r) => setTimeout(r, 50 + 40 * round));
+        await answered;
+        await new Promise((r) => setTimeout(r, 5 * round));
         const killed = gateway.kill('SIGKILL');
         // Restarted at once: not waiting for the killed processes to be gone.
         const restarted = startGatewayProcess(env, { readyWithinMs: 30_000 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { SOAP_FAULTS } from '../../src/channels/soap/fault-table';
 import { ERROR_GUIDE } from '../../src/core/error-guide';
 import { ERROR_CATALOGUE, ERROR_CODES } from '../../src/core/errors';
-import { REST_STATUS } from '../../src/rest/problem-map';
+import { PROBLEMS } from '../../src/http/problems';
 import { type Harness, OPS_TOKEN, seedStandard, startHarness } from '../helpers/harness';
 import { assertMatchesOpenApi } from '../helpers/openapi-contract';
 
@@ -43,8 +44,8 @@ describe('GET / and GET /problems/{code}', () => {
         type: `/problems/${code}`,
         code,
         title: ERROR_CATALOGUE[code].title,
-        status: REST_STATUS[code],
-        soapFaultcode: `soap:${ERROR_CATALOGUE[code].fault}.${code}`,
+        status: PROBLEMS[code].status,
+        soapFaultcode: `soap:${SOAP_FAULTS[code].faultClass}.${code}`,
         meaning: ERROR_GUIDE[code].meaning,
         action: ERROR_GUIDE[code].action,
       });

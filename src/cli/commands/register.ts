@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { DomainError } from '../../core/errors';
 import { loadPersons } from '../../core/register/person-loading';
 import { checkPersonsBody } from '../../ops/request-checks';
+import { CliInputError } from '../errors';
 import { globals } from '../options';
 import { withGateway } from '../session';
 
@@ -42,8 +42,7 @@ async function readInput(file: string): Promise<string> {
     return await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new DomainError(
-      'NOT_FOUND',
+    throw new CliInputError(
       `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable')}`,
     );
   }
@@ -59,10 +58,7 @@ function parseJson(text: string, file: string): unknown {
   } catch (err) {
     const at = /position (\d+)/.exec(String((err as Error).message));
     const where = at ? ` at ${lineAndColumn(text, Number(at[1]))}` : '';
-    throw new DomainError(
-      'MALFORMED_REQUEST',
-      `${file === '-' ? 'standard input' : file} is not valid JSON${where}`,
-    );
+    throw new CliInputError(`${file === '-' ? 'standard input' : file} is not valid JSON${where}`);
   }
 }
 

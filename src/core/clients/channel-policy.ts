@@ -1,3 +1,4 @@
+import { DomainError } from '../errors';
 import { helsinkiEndOfDay } from '../time/helsinki';
 import type { Channel, Client, SoapChannel } from './client';
 
@@ -20,7 +21,6 @@ export type ChannelDecision =
       allowed: false;
       channel: Channel;
       code: 'CHANNEL_NOT_ALLOWED' | 'CHANNEL_RETIRED';
-      message: string;
       cutoff: Date | null;
       successor: Channel;
     };
@@ -59,7 +59,6 @@ export function decideChannel(
       allowed: false,
       channel,
       code: 'CHANNEL_NOT_ALLOWED',
-      message: `The ${channel} interface is only for clients that used the old interface before the renewal; new clients use the REST interface (/v1).`,
       cutoff: null,
       successor: 'rest',
     };
@@ -70,12 +69,26 @@ export function decideChannel(
       allowed: false,
       channel,
       code: 'CHANNEL_RETIRED',
-      message: `The ${channel} interface was retired for this client at ${describeInstant(cutoff)}; use the ${describeChannel(successor)} instead.`,
       cutoff,
       successor,
     };
   }
   return { allowed: true, channel, sunset: cutoff, deprecation: settings.deprecationAnnounced, successor };
+}
+
+/** A refusal of the channel policy as the coded error the caller is answered with. */
+export function refusalError(d: Extract<ChannelDecision, { allowed: false }>): DomainError {
+  const facts = {
+    channel: d.channel,
+    successor: d.successor,
+    ...(d.cutoff ? { cutoff: d.cutoff.toISOString() } : {}),
+  };
+  const params = {
+    channel: d.channel,
+    successor: d.successor,
+    ...(d.cutoff ? { cutoff: describeInstant(d.cutoff) } : {}),
+  };
+  return new DomainError(d.code, params, [], facts);
 }
 
 /** Legacy SOAP's successor is SOAP v2 while that is still open for the client, otherwise REST. */
@@ -90,19 +103,8 @@ export function successorOf(
   return now.getTime() <= v2.getTime() + 999 ? 'soap-v2' : 'rest';
 }
 
-export function describeChannel(channel: Channel): string {
-  switch (channel) {
-    case 'rest':
-      return 'REST interface (/v1)';
-    case 'soap-v2':
-      return 'new SOAP interface (/soap/v2)';
-    case 'legacy-soap':
-      return 'old SOAP interface (/soap/legacy)';
-  }
-}
-
 /** "2025-06-30 23:59:59 Europe/Helsinki (2025-06-30T20:59:59Z)" */
-function describeInstant(at: Date): string {
+export function describeInstant(at: Date): string {
   const local = new Intl.DateTimeFormat('sv-SE', {
     timeZone: 'Europe/Helsinki',
     dateStyle: 'short',

@@ -4,7 +4,7 @@ import { FieldErrorCollector, member } from '../notifications/field-errors';
 import type { AuditEntry, AuditLog, ClientRecordInput, ClientRepository } from '../ports';
 import type { Clock } from '../time/clock';
 import { helsinkiDate } from '../time/helsinki';
-import { type ChannelDecision, type CutoffSettings, decideChannel } from './channel-policy';
+import { type ChannelDecision, type CutoffSettings, decideChannel, refusalError } from './channel-policy';
 import {
   type Channel,
   type ChannelException,
@@ -53,26 +53,16 @@ export class ClientService {
     certificateFingerprint?: string,
     trustedProxy = false,
   ): Promise<IdentifiedClient> {
-    if (!clientId) {
-      throw new DomainError('MISSING_CLIENT_IDENTITY', 'The request does not name its X-Road client.');
-    }
+    if (!clientId) throw new DomainError('MISSING_CLIENT_IDENTITY');
     const client = await this.repo.find(clientId);
-    if (!client) {
-      throw new DomainError(
-        'UNKNOWN_CLIENT',
-        'The X-Road client is not registered with the gateway; ask DVV to register it.',
-      );
-    }
+    if (!client) throw new DomainError('UNKNOWN_CLIENT');
     if (
       certificateFingerprint &&
       !trustedProxy &&
       !client.certificateFingerprints.includes(certificateFingerprint)
     ) {
       this.usage?.recorder.record(client.id, channel, 'refused', this.clock.now());
-      throw new DomainError(
-        'CLIENT_CERT_MISMATCH',
-        'The TLS client certificate is not registered for this client.',
-      );
+      throw new DomainError('CLIENT_CERT_MISMATCH');
     }
     const now = this.clock.now();
     const decision = decideChannel(client, channel, now, this.cutoffs);
@@ -83,11 +73,7 @@ export class ClientService {
       now,
     );
     if (!decision.allowed) {
-      throw new DomainError(decision.code, decision.message, [], {
-        channel: decision.channel,
-        successor: decision.successor,
-        ...(decision.cutoff ? { cutoff: decision.cutoff.toISOString() } : {}),
-      });
+      throw refusalError(decision);
     }
     return { client, decision };
   }
@@ -106,7 +92,7 @@ export class ClientService {
     const { id, ...fields } = record;
     const audit: AuditEntry = { at, operator, action: 'client.create', clientId: id, details: fields };
     if (!(await this.repo.insert(record, at, audit))) {
-      throw new DomainError('CLIENT_ALREADY_EXISTS', 'A client with this identifier is already registered.', [
+      throw new DomainError('CLIENT_ALREADY_EXISTS', {}, [
         { field: 'id', code: 'CLIENT_ALREADY_EXISTS', message: 'already registered' },
       ]);
     }
@@ -169,7 +155,7 @@ export class ClientService {
     };
     const existing = client.exceptions.find((e) => e.id === exceptionId && e.revokedAt === null);
     if (!existing || !(await this.repo.revokeException(id, exceptionId, operator, now, audit))) {
-      throw new DomainError('NOT_FOUND', 'This client has no exception in force with that id.');
+      throw new DomainError('EXCEPTION_NOT_FOUND');
     }
     return { ...existing, revokedAt: now, revokedBy: operator };
   }
@@ -231,7 +217,7 @@ function lastSoapCall(usage: readonly UsageSummary[]): ClientOverview['lastSoapC
 }
 
 function clientNotFound(): DomainError {
-  return new DomainError('CLIENT_NOT_FOUND', 'No client with this identifier is registered.');
+  return new DomainError('CLIENT_NOT_FOUND');
 }
 
 export function validateClientInput(input: unknown): ClientRecordInput {

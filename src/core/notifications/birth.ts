@@ -123,11 +123,9 @@ export function validateBirth(input: unknown, ctx: ValidationContext): BirthNoti
   e.throwIfAny();
 
   if (liveBorn === false) {
-    throw new DomainError(
-      'STILLBIRTH_NOT_REGISTRABLE',
-      'A stillborn child is not registered in VTJ and gets no personal identity code; report it to Statistics Finland and THL instead.',
-      [{ field: 'birth.liveBorn', code: 'STILLBIRTH_NOT_REGISTRABLE', message: 'must be true' }],
-    );
+    throw new DomainError('STILLBIRTH_NOT_REGISTRABLE', {}, [
+      { field: 'birth.liveBorn', code: 'STILLBIRTH_NOT_REGISTRABLE', message: 'must be true' },
+    ]);
   }
   checkPersonCodeAllowed(mother as Hetu, 'mother.personalIdentityCode', ctx);
 

@@ -93,7 +93,7 @@ export class NotificationService {
   async status(client: Client, notificationId: string): Promise<StoredNotification> {
     const found = await this.deps.store.notifications.find(client.id, notificationId);
     if (!found) {
-      throw new DomainError('NOTIFICATION_NOT_FOUND', 'This client has no notification with that id.', [
+      throw new DomainError('NOTIFICATION_NOT_FOUND', {}, [
         {
           field: 'notificationId',
           code: 'NOTIFICATION_NOT_FOUND',
@@ -262,17 +262,13 @@ function settle<T>(fn: () => T): Settled<T> {
 
 function replay(earlier: StoredNotification, print: string): SubmitResult {
   if (earlier.fingerprint !== print) {
-    throw new DomainError(
-      'NOTIFICATION_ID_REUSED',
-      `The notification id was already used on ${earlier.receivedAt.toISOString()} for a notification with different content; use a new id for a new notification.`,
-      [
-        {
-          field: 'notificationId',
-          code: 'NOTIFICATION_ID_REUSED',
-          message: 'already used for different content',
-        },
-      ],
-    );
+    throw new DomainError('NOTIFICATION_ID_REUSED', { receivedAt: earlier.receivedAt.toISOString() }, [
+      {
+        field: 'notificationId',
+        code: 'NOTIFICATION_ID_REUSED',
+        message: 'already used for different content',
+      },
+    ]);
   }
   return { record: earlier, replayed: true };
 }
@@ -280,7 +276,7 @@ function replay(earlier: StoredNotification, print: string): SubmitResult {
 /** The stored rejection as the error a façade reports again on every replay. */
 export function rejectionError(n: StoredNotification): DomainError | undefined {
   return n.rejection
-    ? new DomainError(n.rejection.code, n.rejection.message, n.rejection.fieldErrors)
+    ? DomainError.restored(n.rejection.code, n.rejection.message, n.rejection.fieldErrors)
     : undefined;
 }
 

@@ -161,7 +161,7 @@ function checkMother(mother: Person | undefined, n: BirthNotification): void {
   if (mother.deathDateLatest !== null && mother.deathDateLatest < n.child.birthDate) {
     throw new DomainError(
       'DEATH_BEFORE_BIRTH',
-      "The mother's registered date of death is before the child's date of birth.",
+      { reason: "the mother's registered date of death is before the child's date of birth" },
       [
         {
           field,
@@ -181,22 +181,22 @@ function checkDeceased(
   const field = 'deceased.personalIdentityCode';
   if (!person) throw personNotFound(field, 'deceased');
   if (person.deathDate !== null) {
-    throw new DomainError(
-      'ALREADY_DECEASED',
-      'The person is already registered as deceased; a death is registered once.',
-      [{ field, code: 'ALREADY_DECEASED', message: 'already registered as deceased' }],
-    );
+    throw new DomainError('ALREADY_DECEASED', {}, [
+      { field, code: 'ALREADY_DECEASED', message: 'already registered as deceased' },
+    ]);
   }
   if (n.death.latestDate < person.birthDate) {
-    throw new DomainError('DEATH_BEFORE_BIRTH', "The date of death is before the person's date of birth.", [
-      { field: 'death.date', code: 'DEATH_BEFORE_BIRTH', message: "is before the person's date of birth" },
-    ]);
+    throw new DomainError(
+      'DEATH_BEFORE_BIRTH',
+      { reason: "the date of death is before the person's date of birth" },
+      [{ field: 'death.date', code: 'DEATH_BEFORE_BIRTH', message: "is before the person's date of birth" }],
+    );
   }
   // The register would otherwise hold a birth after the mother's death, which a birth may not be (§3).
   if (latestChildBirthDate !== undefined && n.death.latestDate < latestChildBirthDate) {
     throw new DomainError(
       'DEATH_BEFORE_BIRTH',
-      'The date of death is before the registered birth of a child of this person.',
+      { reason: 'the date of death is before the registered birth of a child of this person' },
       [
         {
           field: 'death.date',
@@ -215,14 +215,11 @@ function visible(p: Person | undefined, sandbox: boolean): Person | undefined {
 }
 
 function personNotFound(field: string, role: string): DomainError {
-  return new DomainError('PERSON_NOT_FOUND', `The ${role} is not in the population register.`, [
+  return new DomainError('PERSON_NOT_FOUND', { role }, [
     { field, code: 'PERSON_NOT_FOUND', message: 'no such person in the register' },
   ]);
 }
 
 function exhausted(key: CodeSeriesKey): DomainError {
-  return new DomainError(
-    'IDENTITY_CODES_EXHAUSTED',
-    `Every ${key.pool} personal identity code for this birth date and sex has been assigned; DVV must assign one by hand.`,
-  );
+  return new DomainError('IDENTITY_CODES_EXHAUSTED', { pool: key.pool });
 }

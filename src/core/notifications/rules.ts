@@ -15,10 +15,8 @@ export interface ValidationContext {
  */
 export function checkPersonCodeAllowed(hetu: Hetu, field: string, ctx: ValidationContext): void {
   if (hetu.temporary && !ctx.sandbox) {
-    throw new DomainError(
-      'TEMPORARY_CODE_NOT_ALLOWED',
-      'A temporary personal identity code (individual number 900–999) was given; VTJ records only permanent codes.',
-      [{ field, code: 'TEMPORARY_CODE_NOT_ALLOWED', message: 'temporary codes (900–999) are not accepted' }],
-    );
+    throw new DomainError('TEMPORARY_CODE_NOT_ALLOWED', {}, [
+      { field, code: 'TEMPORARY_CODE_NOT_ALLOWED', message: 'temporary codes (900–999) are not accepted' },
+    ]);
   }
 }

@@ -1,3 +1,5 @@
+import { DomainError } from '../../core/errors';
+
 /**
  * The one interface both stores implement: a real PostgreSQL server through
  * `pg`, or the embedded PGlite. The same SQL runs on both; the differences
@@ -33,11 +35,16 @@ export const parseDate = (v: string): string => v;
  * The database cannot answer now: a connection could not be opened or was
  * lost, an answer did not come in time, the server is shutting down, or a
  * lock was not granted in time. Nothing about the request itself is wrong:
- * the same request may simply be sent again (SERVICE_UNAVAILABLE).
+ * the same request may simply be sent again. It is the core's
+ * SERVICE_UNAVAILABLE, so it reaches every channel coded; what happened is in
+ * `reason` and `cause`, for the log only.
  */
-export class DatabaseUnavailableError extends Error {
-  override readonly name = 'DatabaseUnavailableError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+export class DatabaseUnavailableError extends DomainError {
+  constructor(
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super('SERVICE_UNAVAILABLE');
+    if (options?.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
   }
 }

@@ -1,3 +1,4 @@
+import type { Health } from '../../core/ports';
 import type { Database } from './database';
 import { isMigrated } from './migrate';
 
@@ -7,9 +8,9 @@ import { isMigrated } from './migrate';
  * however often it is asked: one check runs at a time, and every caller
  * meanwhile waits on that one, so probes never pile up connections.
  */
-export function readinessCheck(db: Database, withinMs: number): () => Promise<boolean> {
+export function readinessCheck(db: Database, withinMs: number): Health {
   let running: Promise<boolean> | undefined;
-  return async () => {
+  const ready = async () => {
     running ??= isMigrated(db)
       .catch(() => false)
       .finally(() => {
@@ -25,4 +26,5 @@ export function readinessCheck(db: Database, withinMs: number): () => Promise<bo
       clearTimeout(timer);
     }
   };
+  return { database: db.kind, ready };
 }

@@ -51,10 +51,7 @@ export function isUnavailableState(state: string | undefined): boolean {
   );
 }
 
-/** Errors that mean the database cannot be reached now: reported as SERVICE_UNAVAILABLE. */
+/** The database cannot serve now: what the pg adapter throws then (SERVICE_UNAVAILABLE). */
 export function isUnavailable(err: unknown): boolean {
-  if (err instanceof DatabaseUnavailableError) return true;
-  if (isUnavailableState(sqlState(err))) return true;
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'EPIPE';
+  return err instanceof DatabaseUnavailableError;
 }

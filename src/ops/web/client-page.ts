@@ -3,7 +3,7 @@ import { CHANNELS, type Client } from '../../core/clients/client';
 import type { ClientOverview } from '../../core/clients/client-service';
 import type { AuditEntry } from '../../core/ports';
 import { helsinkiDate, helsinkiDateTime } from '../../core/time/helsinki';
-import { html } from './html';
+import { html } from '../../http/html';
 import { layout } from './layout';
 import { ago, cutoffInWords, statusLabel, tone } from './presentation';
 

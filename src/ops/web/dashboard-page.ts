@@ -2,7 +2,7 @@ import type { ClientOverview } from '../../core/clients/client-service';
 import type { migrationSummary } from '../../core/clients/migration-summary';
 import { plural } from '../../core/plural';
 import { daysBetween, helsinkiDate } from '../../core/time/helsinki';
-import { html } from './html';
+import { html } from '../../http/html';
 import { layout } from './layout';
 import { ago, byUrgency, cutoffInWords, statusLabel, tone } from './presentation';
 

@@ -1,5 +1,5 @@
-import { html, raw, type SafeHtml } from './html';
-import { STYLESHEET } from './stylesheet';
+import { html, raw, type SafeHtml } from '../../http/html';
+import { STYLESHEET } from '../../http/stylesheet';
 
 /** The frame every operator page shares: Suomi.fi-style header bar, main, footer. */
 export function layout(p: { title: string; operator: string; body: SafeHtml }): string {

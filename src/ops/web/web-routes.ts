@@ -5,13 +5,13 @@ import type { ClientService } from '../../core/clients/client-service';
 import { migrationSummary } from '../../core/clients/migration-summary';
 import { DomainError, ERROR_CATALOGUE, isDomainError, validationFailed } from '../../core/errors';
 import { helsinkiDate } from '../../core/time/helsinki';
-import { REST_STATUS } from '../../rest/problem-map';
+import { html } from '../../http/html';
+import { PROBLEMS, problemDetail } from '../../http/problems';
+import { STYLESHEET_HASH } from '../../http/stylesheet';
 import { asOfDate, asOfInstant } from '../query';
 import { clientPage } from './client-page';
 import { dashboardPage, STATUS_FILTERS, type StatusFilter } from './dashboard-page';
-import { html } from './html';
 import { layout } from './layout';
-import { STYLESHEET_HASH } from './stylesheet';
 
 /** A browser asking for a page (it prefers text/html); API clients and curl get JSON. */
 export function wantsHtml(req: Request): boolean {
@@ -101,11 +101,11 @@ export function pageErrors(err: unknown, req: Request, res: Response, next: Next
     return;
   }
   const body = html`<h1>${ERROR_CATALOGUE[err.code].title}</h1>
-<section class="panel error" id="error"><p>${err.message}</p>
+<section class="panel error" id="error"><p>${problemDetail(err)}</p>
 ${err.fieldErrors.length > 0 ? html`<ul>${err.fieldErrors.map((f) => html`<li><strong>${f.field}</strong>: ${f.message}</li>`)}</ul>` : ''}
 <p><a href="/ops/">Back to all clients</a></p></section>`;
   res
-    .status(REST_STATUS[err.code])
+    .status(PROBLEMS[err.code].status)
     .type('html')
     .send(layout({ title: ERROR_CATALOGUE[err.code].title, operator: res.locals.operator ?? '—', body }));
 }

@@ -1,4 +1,5 @@
 import type { ChannelException, Client } from '../../../src/core/clients/client';
+import { isDomainError } from '../../../src/core/errors';
 import type {
   ClientRecordInput,
   ClientRepository,
@@ -51,7 +52,6 @@ const SQLSTATE = {
   serializationFailure: '40001',
   deadlockDetected: '40P01',
   cardinalityViolation: '21000',
-  adminShutdown: '57P01',
 };
 
 /** An error as the pg driver raises it: a message and a SQLSTATE `code`. */
@@ -186,10 +186,9 @@ export class MemoryStore implements Store {
     return code === SQLSTATE.serializationFailure || code === SQLSTATE.deadlockDetected;
   }
 
-  /** As isUnavailable in src/infra/pg/sqlstate.ts, for the errors a test gives a `code`: 57P01 and the like. */
+  /** As the SQL store: the database cannot serve now (its adapters throw SERVICE_UNAVAILABLE then). */
   isUnavailable(err: unknown): boolean {
-    const code = (err as { code?: unknown } | null)?.code;
-    return code === SQLSTATE.adminShutdown || code === 'ECONNREFUSED';
+    return isDomainError(err) && err.code === 'SERVICE_UNAVAILABLE';
   }
 
   async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {

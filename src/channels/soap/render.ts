@@ -1,6 +1,7 @@
-import { type DomainError, ERROR_CATALOGUE } from '../core/errors';
-import type { StoredNotification } from '../core/ports';
+import type { DomainError } from '../../core/errors';
+import type { StoredNotification } from '../../core/ports';
 import { SOAP_ENV_NS } from './envelope';
+import { faultString, SOAP_FAULTS } from './fault-table';
 import { type Operation, soapPath, TILA, TYYPPI } from './fields';
 
 export const xmlEscape = (s: string) =>
@@ -112,7 +113,7 @@ export function faultEnvelope(
   correlationId: string,
   op: Operation | undefined,
 ): string {
-  const fault = ERROR_CATALOGUE[err.code].fault;
+  const fault = SOAP_FAULTS[err.code].faultClass;
   const detail: [string, Content][] = [
     ['Koodi', err.code],
     ['Korrelaatiotunnus', correlationId],
@@ -123,7 +124,7 @@ export function faultEnvelope(
     ...el('Virheet', err.fieldErrors.length > 0 ? virheet(op, err.fieldErrors) : null),
   ].filter(([name]) => name !== 'channel') as [string, Content][];
   const body =
-    `<soap:Fault><faultcode>soap:${fault}.${err.code}</faultcode><faultstring>${xmlEscape(err.message)}</faultstring>` +
+    `<soap:Fault><faultcode>soap:${fault}.${err.code}</faultcode><faultstring>${xmlEscape(faultString(err))}</faultstring>` +
     `<detail><ns:VirheTiedot xmlns:ns="${xmlEscape(parts.namespace)}">${render('ns', detail)}</ns:VirheTiedot></detail></soap:Fault>`;
   return envelope(parts, body);
 }

@@ -1,4 +1,4 @@
-import { DomainError } from '../core/errors';
+import { DomainError } from '../../core/errors';
 
 /** Limits on a SOAP message's shape, checked before any parser sees it. */
 export const XML_LIMITS = { maxDepth: 32, maxElements: 5000 } as const;
@@ -15,23 +15,20 @@ export function guardXml(raw: Buffer): string {
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
   } catch {
-    throw new DomainError('MALFORMED_REQUEST', 'The SOAP message is not valid UTF-8.');
+    throw new DomainError('MALFORMED_REQUEST', { reason: 'the SOAP message is not valid UTF-8' });
   }
   if (/<!DOCTYPE/i.test(text)) {
-    throw new DomainError(
-      'DTD_FORBIDDEN',
-      'SOAP messages may not contain a document type declaration (<!DOCTYPE>).',
-    );
+    throw new DomainError('DTD_FORBIDDEN', { reason: 'contain a document type declaration (<!DOCTYPE>)' });
   }
   if (/<!ENTITY/i.test(text)) {
-    throw new DomainError('DTD_FORBIDDEN', 'SOAP messages may not declare entities.');
+    throw new DomainError('DTD_FORBIDDEN', { reason: 'declare entities' });
   }
   const badEntity = /&(?!(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});)/.exec(text);
   if (badEntity) {
-    throw new DomainError(
-      'MALFORMED_REQUEST',
-      'The SOAP message uses an undefined entity or a bare "&"; only &amp; &lt; &gt; &quot; &apos; and character references are allowed.',
-    );
+    throw new DomainError('MALFORMED_REQUEST', {
+      reason:
+        'the SOAP message uses an undefined entity or a bare "&"; only &amp; &lt; &gt; &quot; &apos; and character references are allowed',
+    });
   }
   checkCharacters(text);
   checkShape(text);
@@ -60,10 +57,10 @@ function checkCharacters(text: string): void {
     bad = !isXmlChar(m[1] !== undefined ? Number.parseInt(m[1], 16) : Number(m[2]));
   }
   if (bad) {
-    throw new DomainError(
-      'MALFORMED_REQUEST',
-      'The SOAP message holds a character that XML 1.0 does not allow (a control character, U+FFFE or U+FFFF).',
-    );
+    throw new DomainError('MALFORMED_REQUEST', {
+      reason:
+        'the SOAP message holds a character that XML 1.0 does not allow (a control character, U+FFFE or U+FFFF)',
+    });
   }
 }
 
@@ -112,19 +109,17 @@ function checkShape(text: string): void {
       }
     }
     if (depth < 0) {
-      throw new DomainError('MALFORMED_REQUEST', 'The SOAP message has an end tag without its start tag.');
+      throw new DomainError('MALFORMED_REQUEST', {
+        reason: 'the SOAP message has an end tag without its start tag',
+      });
     }
     if (depth > XML_LIMITS.maxDepth) {
-      throw new DomainError(
-        'MALFORMED_REQUEST',
-        `The SOAP message nests elements deeper than ${XML_LIMITS.maxDepth} levels.`,
-      );
+      throw new DomainError('MALFORMED_REQUEST', {
+        reason: `the SOAP message nests elements deeper than ${XML_LIMITS.maxDepth} levels`,
+      });
     }
     if (elements > XML_LIMITS.maxElements) {
-      throw new DomainError(
-        'PAYLOAD_TOO_LARGE',
-        `The SOAP message has more than ${XML_LIMITS.maxElements} elements.`,
-      );
+      throw new DomainError('PAYLOAD_TOO_LARGE', { limit: `at most ${XML_LIMITS.maxElements} XML elements` });
     }
     if (next < 0) return; // an unterminated comment, CDATA section or declaration: malformed
     i = text.indexOf('<', next);

@@ -1,5 +1,5 @@
 import { SaxesParser, type SaxesTagNS } from 'saxes';
-import { DomainError } from '../core/errors';
+import { DomainError } from '../../core/errors';
 
 export const SOAP_ENV_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 export const XROAD_NS = 'http://x-road.eu/xsd/xroad.xsd';
@@ -45,10 +45,9 @@ interface Element {
 export function parseEnvelope(text: string): SoapRequest {
   const root = parseTree(text);
   if (root.local !== 'Envelope' || root.uri !== SOAP_ENV_NS) {
-    throw new DomainError(
-      'MALFORMED_REQUEST',
-      `The message is not a SOAP 1.1 envelope (namespace ${SOAP_ENV_NS}).`,
-    );
+    throw new DomainError('MALFORMED_REQUEST', {
+      reason: `the message is not a SOAP 1.1 envelope (namespace ${SOAP_ENV_NS})`,
+    });
   }
   const soap = (name: string) => root.children.filter((c) => c.local === name && c.uri === SOAP_ENV_NS);
   const headers = soap('Header');
@@ -56,13 +55,15 @@ export function parseEnvelope(text: string): SoapRequest {
   const header = headers[0];
   const body = bodies[0];
   if (headers.length > 1)
-    throw new DomainError('MALFORMED_REQUEST', 'The SOAP envelope has more than one Header.');
+    throw new DomainError('MALFORMED_REQUEST', { reason: 'the SOAP envelope has more than one Header' });
   if (!body || bodies.length !== 1) {
-    throw new DomainError('MALFORMED_REQUEST', 'The SOAP envelope has no Body, or more than one.');
+    throw new DomainError('MALFORMED_REQUEST', { reason: 'the SOAP envelope has no Body, or more than one' });
   }
   const wrapper = body.children[0];
   if (!wrapper || body.children.length !== 1) {
-    throw new DomainError('MALFORMED_REQUEST', 'The SOAP Body must hold exactly one request element.');
+    throw new DomainError('MALFORMED_REQUEST', {
+      reason: 'the SOAP Body must hold exactly one request element',
+    });
   }
   return {
     headerXml: header ? text.slice(header.contentStart, header.contentEnd) : '',
@@ -99,10 +100,9 @@ function parseTree(text: string): Element {
     // saxes reports "line:column: message"; the message may quote markup, so keep the gist.
     const m = /^(\d+):\d+: ([\s\S]*)$/.exec(e instanceof Error ? e.message : String(e));
     const msg = (m?.[2] ?? 'unreadable').slice(0, 200);
-    throw new DomainError(
-      'MALFORMED_REQUEST',
-      `The SOAP message is not well-formed XML (line ${m?.[1] ?? '?'}: ${msg}).`,
-    );
+    throw new DomainError('MALFORMED_REQUEST', {
+      reason: `the SOAP message is not well-formed XML (line ${m?.[1] ?? '?'}: ${msg})`,
+    });
   }
   return top.children[0] as Element;
 }

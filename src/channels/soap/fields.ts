@@ -1,4 +1,4 @@
-import type { FieldError } from '../core/errors';
+import type { FieldError } from '../../core/errors';
 
 /**
  * The one table between SOAP element names and the core's (REST) field

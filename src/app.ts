@@ -1,0 +1,98 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { notificationRoutes } from './channels/rest/notification-routes';
+import { SOAP_FAULTS } from './channels/soap/fault-table';
+import { SOAP_INTERFACES } from './channels/soap/interfaces';
+import { soapRoutes } from './channels/soap/soap-routes';
+import type { ClientService } from './core/clients/client-service';
+import { ERROR_GUIDE } from './core/error-guide';
+import { DomainError, ERROR_CATALOGUE, type ErrorCode } from './core/errors';
+import type { Health, Store } from './core/ports';
+import { bodyParserError } from './http/body-errors';
+import { LANDING_PAGE } from './http/landing-page';
+import type { Metrics } from './http/metrics';
+import { openApiDocument } from './http/openapi';
+import { PROBLEMS, sendProblem } from './http/problems';
+import { opsRoutes } from './ops/ops-routes';
+import { pageHeaders } from './ops/web/web-routes';
+import type { RequestPipeline } from './pipeline/request-pipeline';
+
+export interface AppDeps {
+  /** The database answers and is migrated; decided within a bounded time. */
+  health: Health;
+  pipeline: RequestPipeline;
+  store: Store;
+  clients: ClientService;
+  operators: readonly { name: string; token: string }[];
+  bodyLimitBytes: number;
+  tls: { trustedProxyFingerprints: readonly string[] } | undefined;
+  metrics: Metrics;
+}
+
+/**
+ * The HTTP application: health and the documents about the gateway, the
+ * channels (REST, both SOAP interfaces) over the request pipeline, the
+ * operator API, and one error handler for the rest.
+ */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(deps.metrics.timing);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ready = await deps.health.ready();
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ok' : 'unavailable', database: deps.health.database });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+  app.get('/v1/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+  app.get('/', pageHeaders, (_req, res) => {
+    res.type('html').send(LANDING_PAGE);
+  });
+  app.get('/problems/:code', (req, res) => {
+    const code = String(req.params.code) as ErrorCode;
+    if (!Object.hasOwn(ERROR_CATALOGUE, code)) {
+      throw new DomainError('NOT_FOUND', {
+        what: 'such problem type',
+        where: 'the codes are listed in /v1/openapi.json',
+      });
+    }
+    res.json({
+      type: `/problems/${code}`,
+      code,
+      title: ERROR_CATALOGUE[code].title,
+      status: PROBLEMS[code].status,
+      soapFaultcode: `soap:${SOAP_FAULTS[code].faultClass}.${code}`,
+      ...ERROR_GUIDE[code],
+    });
+  });
+
+  app.use('/v1', notificationRoutes(deps));
+  app.use('/ops', opsRoutes(deps));
+  for (const iface of SOAP_INTERFACES) app.use(soapRoutes(iface, deps));
+
+  app.use((req: Request) => {
+    throw new DomainError('NOT_FOUND', {
+      what: `${req.method} ${req.path}`,
+      where: 'GET / lists what is here, and /v1/openapi.json describes it',
+    });
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const failed = deps.pipeline.failed(bodyParserError(err) ?? err, { method: req.method, path: req.path });
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendProblem(res, failed.error, failed.correlationId);
+  });
+  return app;
+}

@@ -1,0 +1,68 @@
+import type { Response } from 'express';
+import { type DomainError, ERROR_CATALOGUE, type ErrorCode, retryAfterSeconds } from '../core/errors';
+import { describeWithPath } from './channel-names';
+
+/**
+ * The problem table of the JSON APIs (REST and the operator API): each code's
+ * HTTP status (contract §5), and where the wire form matters for the fix, a
+ * hint added to the message. One table; a test holds it against the catalogue.
+ */
+export const PROBLEMS: Readonly<Record<ErrorCode, { status: number; hint?: string }>> = {
+  MISSING_CLIENT_IDENTITY: {
+    status: 401,
+    hint: 'Send it as the X-Road-Client header, INSTANCE/CLASS/MEMBER/SUBSYSTEM, each part percent-encoded.',
+  },
+  UNKNOWN_CLIENT: { status: 403 },
+  CLIENT_CERT_MISMATCH: { status: 403 },
+  CHANNEL_NOT_ALLOWED: { status: 403 },
+  CHANNEL_RETIRED: { status: 403 },
+  VALIDATION_FAILED: { status: 400 },
+  TEMPORARY_CODE_NOT_ALLOWED: { status: 422 },
+  STILLBIRTH_NOT_REGISTRABLE: { status: 422 },
+  // The request names a person the register does not hold: unprocessable, not "no such resource".
+  PERSON_NOT_FOUND: { status: 422 },
+  ALREADY_DECEASED: { status: 409 },
+  DEATH_BEFORE_BIRTH: { status: 409 },
+  NOTIFICATION_ID_REUSED: { status: 422 },
+  NOTIFICATION_NOT_FOUND: { status: 404 },
+  MALFORMED_REQUEST: { status: 400 },
+  DTD_FORBIDDEN: { status: 400 },
+  PAYLOAD_TOO_LARGE: { status: 413 },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415 },
+  NOT_FOUND: { status: 404 },
+  METHOD_NOT_ALLOWED: { status: 405 },
+  UNAUTHORIZED: { status: 401 },
+  CLIENT_ALREADY_EXISTS: { status: 409 },
+  CLIENT_NOT_FOUND: { status: 404 },
+  EXCEPTION_NOT_FOUND: { status: 404 },
+  IDENTITY_CODES_EXHAUSTED: { status: 503 },
+  SERVICE_UNAVAILABLE: { status: 503 },
+  INTERNAL: { status: 500 },
+};
+
+/** The message a JSON API client reads: the catalogue's, interfaces named with their paths, and the hint. */
+export function problemDetail(err: DomainError): string {
+  const hint = PROBLEMS[err.code].hint;
+  return hint ? `${err.messageWith(describeWithPath)} ${hint}` : err.messageWith(describeWithPath);
+}
+
+/** An RFC 9457 problem document for a coded error. */
+export function problemBody(err: DomainError, correlationId: string) {
+  return {
+    type: `/problems/${err.code}`,
+    title: ERROR_CATALOGUE[err.code].title,
+    status: PROBLEMS[err.code].status,
+    detail: problemDetail(err),
+    instance: `urn:uuid:${correlationId}`,
+    code: err.code,
+    ...(err.fieldErrors.length > 0 ? { errors: err.fieldErrors } : {}),
+    ...err.details,
+  };
+}
+
+export function sendProblem(res: Response, err: DomainError, correlationId: string): void {
+  const body = problemBody(err, correlationId);
+  const retryAfter = retryAfterSeconds(err.code);
+  if (retryAfter !== undefined) res.set('Retry-After', String(retryAfter));
+  res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+}

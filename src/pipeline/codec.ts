@@ -1,0 +1,74 @@
+import type { ChannelDecision } from '../core/clients/channel-policy';
+import type { Channel, Client } from '../core/clients/client';
+import type { DomainError, FieldError } from '../core/errors';
+import type { StoredNotification } from '../core/ports';
+
+export type Operation = 'birth' | 'death' | 'status';
+export type AllowedDecision = Extract<ChannelDecision, { allowed: true }>;
+
+/** Who calls, as the transport knows it: the X-Road client named, and the TLS certificate if any. */
+export interface Caller {
+  /** The decoded X-Road client identifier; null when the request names none (or names it badly). */
+  clientId: string | null;
+  /** SHA-256 of the TLS client certificate, when TLS client authentication is on. */
+  certificateFingerprint?: string;
+  /** The certificate is a trusted X-Road security server's, which may speak for any client. */
+  trustedProxy?: boolean;
+}
+
+/** A caller the channel policy has let in. */
+export interface Identified {
+  channel: Channel;
+  client: Client;
+  decision: AllowedDecision;
+}
+
+/** What a codec reads from the wire, beyond who calls: the operation, its command, and what the wire form found wrong. */
+export interface DecodedRequest {
+  operation: Operation;
+  /** The notification in the core's command shape; for a status query `{ notificationId }`. */
+  command: unknown;
+  /** Field errors of the wire form (schema, XML elements), by the channel's field names. */
+  fieldErrors: readonly FieldError[];
+  /** The channel's name for one of the core's field paths (SOAP element paths); identity if absent. */
+  fieldName?: (coreField: string) => string;
+  /**
+   * Check only, register nothing (the SOAP→REST translation): validated as this client
+   * would be (null: as the caller).
+   */
+  checkOnly?: { asClientId: string | null };
+}
+
+export type Outcome =
+  | { operation: 'birth' | 'death'; record: StoredNotification; replayed: boolean }
+  | { operation: 'status'; record: StoredNotification }
+  | { operation: 'checked'; kind: Operation; command: unknown; clientId: string };
+
+/** How a request ended: what a codec encodes. Refusals carry what the answer still says (headers, replay). */
+export type Handled =
+  | { ok: true; identified: Identified; outcome: Outcome }
+  | {
+      ok: false;
+      identified?: Identified;
+      error: DomainError;
+      /** The correlation id of this answer (logged with the cause of a server-side failure). */
+      correlationId: string;
+      /** A refusal answered again for a repeat of a notification refused earlier. */
+      replayed?: boolean;
+    };
+
+/** Request facts for the log line of a failure: never the body. */
+export interface RequestInfo {
+  method: string;
+  path: string;
+}
+
+/** Counts notifications by channel, kind and outcome (Prometheus in production). */
+export interface PipelineMetrics {
+  notification(
+    channel: Channel,
+    kind: string,
+    result: { record: StoredNotification; replayed: boolean },
+  ): void;
+  refused(channel: Channel, kind: string): void;
+}
