@@ -1,8 +1,9 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { notificationRoutes } from './channels/rest/notification-routes';
+import { identifyRestCaller, notificationRoutes } from './channels/rest/notification-routes';
 import { SOAP_FAULTS } from './channels/soap/fault-table';
 import { SOAP_INTERFACES } from './channels/soap/interfaces';
 import { soapRoutes } from './channels/soap/soap-routes';
+import { translateRoute } from './channels/translate/translate-route';
 import type { ClientService } from './core/clients/client-service';
 import { ERROR_GUIDE } from './core/error-guide';
 import { DomainError, ERROR_CATALOGUE, type ErrorCode } from './core/errors';
@@ -76,7 +77,7 @@ export function createApp(deps: AppDeps): express.Express {
     });
   });
 
-  app.use('/v1', notificationRoutes(deps));
+  app.use('/v1', identifyRestCaller(deps), translateRoute(deps), notificationRoutes(deps));
   app.use('/ops', opsRoutes(deps));
   for (const iface of SOAP_INTERFACES) app.use(soapRoutes(iface, deps));
 

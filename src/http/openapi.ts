@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import type { FieldError } from '../core/errors';
-import { PACKAGE_ROOT } from '../infra/package-root';
+import { PACKAGE_ROOT } from './package-root';
 
 const FILE = path.join(PACKAGE_ROOT, 'openapi', 'openapi.yaml');
 /** The same document as JSON, which the build writes beside the compiled code: read in a fraction of the time. */

@@ -5,7 +5,6 @@ import { schemaValidator, structuralCheck } from '../../http/openapi';
 import { requireJson } from '../../http/require-json';
 import type { Operation } from '../../pipeline/codec';
 import type { RequestPipeline } from '../../pipeline/request-pipeline';
-import { translateRoute } from '../translate/translate-route';
 import { encodeRest } from './rest-codec';
 import { parseXRoadClientHeader } from './x-road-client';
 
@@ -18,18 +17,26 @@ export interface RestDeps {
 
 const validators = { birth: schemaValidator('BirthRequest'), death: schemaValidator('DeathRequest') };
 
-/** The REST interface over the request pipeline: POST /v1/births, POST /v1/deaths, GET /v1/notifications/{id}. */
-export function notificationRoutes(deps: RestDeps): Router {
-  const router = Router();
-
-  // Who is calling, and may they use REST? Asked before the body is even read.
-  router.use(async (req: Request, res: Response, next: NextFunction) => {
+/**
+ * Who is calling on REST, and may they? Asked before the body is even read,
+ * for every route under /v1; the answer waits in `res.locals.identified`.
+ */
+export function identifyRestCaller(deps: Pick<RestDeps, 'pipeline' | 'tls'>) {
+  return async (req: Request, res: Response, next: NextFunction) => {
     const xRoadId = req.get('X-Road-Id');
     if (xRoadId) res.set('X-Road-Id', xRoadId);
     const clientId = parseXRoadClientHeader(req.get('X-Road-Client')) ?? null;
     res.locals.identified = await deps.pipeline.identify('rest', callerOf(req, clientId, deps.tls));
     next();
-  });
+  };
+}
+
+/**
+ * The REST interface over the request pipeline: POST /v1/births, POST /v1/deaths,
+ * GET /v1/notifications/{id}, for callers `identifyRestCaller` has let in.
+ */
+export function notificationRoutes(deps: RestDeps): Router {
+  const router = Router();
 
   const json = express.json({ limit: deps.bodyLimitBytes, strict: true, type: () => true });
   const submit = (kind: Exclude<Operation, 'status'>) => async (req: Request, res: Response) => {
@@ -56,7 +63,6 @@ export function notificationRoutes(deps: RestDeps): Router {
     );
     encodeRest(res, handled);
   });
-  router.use(translateRoute(deps));
   router.all('/births', methodNotAllowed('POST'));
   router.all('/deaths', methodNotAllowed('POST'));
   router.all('/notifications/:notificationId', methodNotAllowed('GET'));

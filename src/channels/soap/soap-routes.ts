@@ -5,7 +5,7 @@ import { DomainError, retryAfterSeconds } from '../../core/errors';
 import { bodyParserError } from '../../http/body-errors';
 import { callerOf } from '../../http/caller';
 import { CHANNEL_PLACES } from '../../http/channel-names';
-import { PACKAGE_ROOT } from '../../infra/package-root';
+import { PACKAGE_ROOT } from '../../http/package-root';
 import type { AllowedDecision, DecodedRequest, Handled } from '../../pipeline/codec';
 import type { RequestPipeline } from '../../pipeline/request-pipeline';
 import { parseEnvelope, type SoapRequest } from './envelope';
