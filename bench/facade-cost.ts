@@ -3,7 +3,7 @@ import { parseEnvelope, type SoapRequest } from '../src/channels/soap/envelope';
 import { toCommand } from '../src/channels/soap/fields';
 import { responseEnvelope } from '../src/channels/soap/render';
 import { guardXml } from '../src/channels/soap/xml-guard';
-import type { StoredNotification } from '../src/core/ports';
+import type { StoredNotification } from '../src/core/notifications/notification';
 import { schemaValidator } from '../src/http/openapi';
 import { birthBodies } from './load';
 import { median } from './measured';

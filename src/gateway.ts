@@ -25,7 +25,7 @@ export function buildGateway(
   const services = buildServices(config, deps);
   const metrics = createMetrics();
   const pipeline = new RequestPipeline({
-    clients: services.clients,
+    identification: services.identification,
     notifications: services.notifications,
     metrics,
     logger: deps.logger,
@@ -35,6 +35,7 @@ export function buildGateway(
     pipeline,
     store: services.store,
     clients: services.clients,
+    migration: services.migration,
     operators: config.operators,
     bodyLimitBytes: config.bodyLimitBytes,
     tls: config.tls,

@@ -1,5 +1,7 @@
 import type { Config } from './config';
-import { ClientService } from './core/clients/client-service';
+import { ClientAdmin } from './core/clients/client-admin';
+import { CallerIdentification } from './core/clients/identification';
+import { MigrationOverview } from './core/clients/migration-overview';
 import { UsageRecorder } from './core/clients/usage';
 import { NotificationService } from './core/notifications/notification-service';
 import type { Logger, RegisterGuard, Store } from './core/ports';
@@ -14,7 +16,12 @@ import { circuitBreakerGuard } from './infra/register-guard';
 export interface Services {
   db: Database;
   store: Store;
-  clients: ClientService;
+  /** Who calls, and may they use the channel: every request. */
+  identification: CallerIdentification;
+  /** Clients and their exceptions as operators change them, audited. */
+  clients: ClientAdmin;
+  /** Where every client stands in the migration. */
+  migration: MigrationOverview;
   notifications: NotificationService;
   /** Call counts for the migration registry; flush() writes them (main does so every USAGE_FLUSH_MS). */
   usage: UsageRecorder;
@@ -27,13 +34,24 @@ export function buildServices(
   const store = createStore(deps.db, { clock: deps.clock, clientCacheMs: config.clientCacheMs });
   const usageStore = usageQueries(deps.db);
   const usage = new UsageRecorder(usageStore);
-  const clients = new ClientService(
-    store.clients,
-    deps.clock,
-    { cutoffs: config.cutoffs, deprecationAnnounced: config.deprecationAnnounced },
-    { recorder: usage, store: usageStore },
-    auditQueries(deps.db),
-  );
+  const cutoffs = { cutoffs: config.cutoffs, deprecationAnnounced: config.deprecationAnnounced };
+  const identification = new CallerIdentification({
+    clients: store.clients,
+    clock: deps.clock,
+    cutoffs,
+    usage,
+  });
+  const clients = new ClientAdmin({
+    clients: store.clients,
+    clock: deps.clock,
+    audit: auditQueries(deps.db),
+  });
+  const migration = new MigrationOverview({
+    clients: store.clients,
+    clock: deps.clock,
+    cutoffs,
+    usage: usageStore,
+  });
   const notifications = new NotificationService({
     store,
     clock: deps.clock,
@@ -41,6 +59,10 @@ export function buildServices(
     logger: deps.logger,
     // PGlite serialises everything: one batch at a time. PostgreSQL runs a few side by side.
     batchConcurrency: deps.db.kind === 'pglite' ? 1 : Math.max(1, Math.min(2, config.databasePoolSize)),
+    // A batch starts on the next event-loop turn, with everything that arrived in this one: PGlite runs
+    // a whole transaction without yielding to I/O, so starting sooner would make every batch hold one
+    // item; PostgreSQL gathers the turn's arrivals the same way (measured in bench/).
+    deferBatch: setImmediate,
   });
-  return { db: deps.db, store, clients, notifications, usage };
+  return { db: deps.db, store, identification, clients, migration, notifications, usage };
 }

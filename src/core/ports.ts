@@ -1,62 +1,14 @@
-import type { Channel, ChannelException, Client } from './clients/client';
-import type { ErrorCode, FieldError } from './errors';
-import type { Sex } from './hetu/hetu';
-import type { Notification } from './notifications/fingerprint';
-
-export type NotificationStatus = 'pending' | 'registered' | 'rejected';
-
-export interface Rejection {
-  code: ErrorCode;
-  message: string;
-  fieldErrors: FieldError[];
-}
-
-/** One row per (client, notificationId): the idempotency record and the result in one. */
-export interface StoredNotification {
-  clientId: string;
-  notificationId: string;
-  kind: Notification['kind'];
-  channel: Channel;
-  fingerprint: string;
-  sandbox: boolean;
-  content: Notification;
-  status: NotificationStatus;
-  childCode: string | null;
-  rejection: Rejection | null;
-  receivedAt: Date;
-  registeredAt: Date | null;
-  updatedAt: Date;
-}
-
-export type NewNotification = Omit<StoredNotification, 'updatedAt'>;
-
-export interface Person {
-  personalIdentityCode: string;
-  birthDate: string;
-  sex: Sex;
-  temporary: boolean;
-  /** As reported (YYYY-MM-DD, or YYYY-MM / YYYY when estimated). */
-  deathDate: string | null;
-  /** The last day the death date can mean; what rules compare against. */
-  deathDateLatest: string | null;
-}
-
-/** Which run of individual numbers a newborn's code comes from. */
-export interface CodeSeriesKey {
-  birthDate: string;
-  pool: 'permanent' | 'temporary';
-  parity: 0 | 1;
-}
-/** The numbers one series runs through, per century sign: first, first + 2, …, up to last. */
-export interface CodeSeriesRun {
-  first: number;
-  last: number;
-}
-/** A series position: the sign's place in the century's order, and the individual number. */
-export interface CodeSeriesPosition {
-  signIndex: number;
-  number: number;
-}
+import type { ChannelException, Client } from './clients/client';
+import type { AuditEntry, ClientRecordInput } from './clients/records';
+import type { NewNotification, Rejection, StoredNotification } from './notifications/notification';
+import type {
+  CodeSeriesKey,
+  CodeSeriesPosition,
+  Death,
+  NewPerson,
+  Person,
+  PersonLoad,
+} from './register/person';
 
 export interface NotificationRepository {
   find(clientId: string, notificationId: string): Promise<StoredNotification | undefined>;
@@ -69,17 +21,6 @@ export interface NotificationWriter extends NotificationRepository {
   markRejected(clientId: string, notificationId: string, rejection: Rejection, at: Date): Promise<void>;
   /** Locks up to `limit` pending notifications that no other worker holds. */
   claimPending(limit: number): Promise<StoredNotification[]>;
-}
-
-export type NewPerson = Omit<Person, 'deathDate' | 'deathDateLatest'> & {
-  /** A newborn's mother; null for a person loaded by an operator. */
-  motherCode: string | null;
-};
-
-export interface Death {
-  personalIdentityCode: string;
-  date: string;
-  latestDate: string;
 }
 
 /**
@@ -125,29 +66,6 @@ export interface Transaction {
   register: RegisterPort;
   /** Runs `fn` inside a savepoint: when it throws, its writes are undone and the transaction goes on. */
   attempt<T>(fn: () => Promise<T>): Promise<T>;
-}
-
-export interface PersonLoad {
-  personalIdentityCode: string;
-  birthDate: string;
-  sex: Sex;
-  temporary: boolean;
-  deathDate: string | null;
-}
-
-/** A client's own fields, as an operator registers them. */
-export type ClientRecordInput = Pick<
-  Client,
-  'id' | 'name' | 'organisation' | 'kind' | 'sandbox' | 'certificateFingerprints'
->;
-
-/** One change to the migration registry: who, when, what. Written in the same statement as the change. */
-export interface AuditEntry {
-  at: Date;
-  operator: string;
-  action: 'client.create' | 'client.update' | 'exception.grant' | 'exception.revoke';
-  clientId: string;
-  details: Record<string, unknown>;
 }
 
 export interface ClientRepository {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ClientService } from '../core/clients/client-service';
+import type { ClientAdmin } from '../core/clients/client-admin';
 import type { Store } from '../core/ports';
 import { loadPersons } from '../core/register/person-loading';
 
@@ -36,7 +36,7 @@ export const DEMO_DECEASED = [{ personalIdentityCode: '311260-915N', deathDate: 
  * Both SOAP cut-offs may be past, so the SOAP demo client gets a year's exception on both SOAP
  * channels: the SOAP examples work, and show the Deprecation and Sunset headers.
  */
-export async function seedSandboxDemo(clients: ClientService, store: Store, now: Date): Promise<boolean> {
+export async function seedSandboxDemo(clients: ClientAdmin, store: Store, now: Date): Promise<boolean> {
   if ((await clients.list()).length > 0) return false;
   for (const c of DEMO_CLIENTS) await clients.create(c);
   const until = new Date(now.getTime() + 365 * 86_400_000).toISOString().slice(0, 10);

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { Channel } from '../core/clients/client';
-import type { StoredNotification } from '../core/ports';
+import type { StoredNotification } from '../core/notifications/notification';
 
 /**
  * Prometheus metrics (prom-client). Labels are closed sets — channel, kind,

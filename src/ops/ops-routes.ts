@@ -1,5 +1,6 @@
 import express, { type Request, type Response, Router } from 'express';
-import type { ClientOverview, ClientService } from '../core/clients/client-service';
+import type { ClientAdmin } from '../core/clients/client-admin';
+import type { MigrationOverview } from '../core/clients/migration-overview';
 import { migrationSummary } from '../core/clients/migration-summary';
 import type { Store } from '../core/ports';
 import { loadPersons } from '../core/register/person-loading';
@@ -11,7 +12,8 @@ import { auditView, clientView, exceptionView, overviewView } from './views';
 import { clientPageRoute, dashboardRoute, pageErrors, pageHeaders, wantsHtml } from './web/web-routes';
 
 export interface OpsDeps {
-  clients: ClientService;
+  clients: ClientAdmin;
+  migration: MigrationOverview;
   store: Store;
   operators: readonly { name: string; token: string }[];
   bodyLimitBytes: number;
@@ -23,13 +25,13 @@ export function opsRoutes(deps: OpsDeps): Router {
   // The operator pages (a browser asking for text/html) get their security headers even on a 401.
   router.use((req, res, next) => (req.path === '/' || wantsHtml(req) ? pageHeaders(req, res, next) : next()));
   router.use(bearerAuth(deps.operators));
-  router.get('/', dashboardRoute(deps.clients));
-  router.get('/clients/:clientId', clientPageRoute(deps.clients));
+  router.get('/', dashboardRoute(deps.migration));
+  router.get('/clients/:clientId', clientPageRoute(deps));
   const json = express.json({ limit: deps.bodyLimitBytes, strict: true, type: () => true });
 
   router.get('/clients', async (req: Request, res: Response) => {
-    const overview = await deps.clients.overview(asOfInstant(req.query.asOf));
-    res.json({ clients: overview.map((o) => overviewView(deps.clients, o)) });
+    const overview = await deps.migration.all(asOfInstant(req.query.asOf));
+    res.json({ clients: overview.map((o) => overviewView(deps.migration, o)) });
   });
 
   router.post('/clients', requireJson, json, async (req: Request, res: Response) => {
@@ -38,20 +40,19 @@ export function opsRoutes(deps: OpsDeps): Router {
     res
       .status(201)
       .location(`/ops/clients/${encodeURIComponent(client.id)}`)
-      .json(clientView(deps.clients, client));
+      .json(clientView(deps.migration, client));
   });
 
   router.get('/clients/:clientId', async (req: Request, res: Response) => {
     const id = String(req.params.clientId);
-    const o = (await deps.clients.overview(asOfInstant(req.query.asOf))).find((x) => x.client.id === id);
-    if (!o) await deps.clients.get(id); // throws CLIENT_NOT_FOUND
+    const o = await deps.migration.of(id, asOfInstant(req.query.asOf)); // CLIENT_NOT_FOUND
     const trail = await deps.clients.trail(id);
-    res.json({ ...overviewView(deps.clients, o as ClientOverview), audit: trail.map(auditView) });
+    res.json({ ...overviewView(deps.migration, o), audit: trail.map(auditView) });
   });
 
   router.patch('/clients/:clientId', requireJson, json, async (req: Request, res: Response) => {
     const client = await deps.clients.update(String(req.params.clientId), req.body, res.locals.operator);
-    res.json(clientView(deps.clients, client));
+    res.json(clientView(deps.migration, client));
   });
 
   router.post('/clients/:clientId/exceptions', requireJson, json, async (req: Request, res: Response) => {
@@ -71,8 +72,8 @@ export function opsRoutes(deps: OpsDeps): Router {
   router.get('/migration', async (req: Request, res: Response) => {
     res.json(
       migrationSummary(
-        await deps.clients.overview(asOfInstant(req.query.asOf)),
-        deps.clients.cutoffSettings(),
+        await deps.migration.all(asOfInstant(req.query.asOf)),
+        deps.migration.cutoffSettings(),
       ),
     );
   });

@@ -1,4 +1,4 @@
-import { validateClientInput } from '../core/clients/client-service';
+import { validateClientInput } from '../core/clients/client-changes';
 import { withCoreFieldErrors } from '../core/errors';
 import { validatePersons } from '../core/register/person-loading';
 import { inlineValidator, openApiDocument, schemaValidator, structuralCheck } from '../http/openapi';

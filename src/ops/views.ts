@@ -1,15 +1,15 @@
 import { CHANNELS, type ChannelException, type Client } from '../core/clients/client';
-import type { ClientOverview, ClientService } from '../core/clients/client-service';
-import type { AuditEntry } from '../core/ports';
+import type { ClientOverview, MigrationOverview } from '../core/clients/migration-overview';
+import type { AuditEntry } from '../core/clients/records';
 
 /**
  * What operators are shown of a client, as plain JSON: the shapes of the
  * operator API (/ops) and of `vtj-gateway … --json`, so both say the same.
  */
-export function clientView(service: ClientService, c: Client) {
+export function clientView(migration: Pick<MigrationOverview, 'decide'>, c: Client) {
   const channels = Object.fromEntries(
     CHANNELS.map((ch) => {
-      const d = service.decide(c, ch);
+      const d = migration.decide(c, ch);
       return [
         ch,
         d.allowed
@@ -33,9 +33,9 @@ export function clientView(service: ClientService, c: Client) {
 }
 
 /** A client with its migration status and its calls per channel over the last 30 days. */
-export function overviewView(service: ClientService, o: ClientOverview) {
+export function overviewView(migration: Pick<MigrationOverview, 'decide'>, o: ClientOverview) {
   return {
-    ...clientView(service, o.client),
+    ...clientView(migration, o.client),
     migration: { ...o.status, cutoffs: o.cutoffs },
     lastSoapCall: o.lastSoapCall && { channel: o.lastSoapCall.channel, at: o.lastSoapCall.at.toISOString() },
     usage: o.usage.map((u) => ({

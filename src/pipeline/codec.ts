@@ -1,7 +1,7 @@
 import type { ChannelDecision } from '../core/clients/channel-policy';
 import type { Channel, Client } from '../core/clients/client';
 import type { DomainError, FieldError } from '../core/errors';
-import type { StoredNotification } from '../core/ports';
+import type { StoredNotification } from '../core/notifications/notification';
 
 export type Operation = 'birth' | 'death' | 'status';
 export type AllowedDecision = Extract<ChannelDecision, { allowed: true }>;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel } from '../core/clients/client';
-import type { ClientService } from '../core/clients/client-service';
+import type { CallerIdentification } from '../core/clients/identification';
 import { DomainError, isDomainError, validationFailed, withCoreFieldErrors } from '../core/errors';
 import { type NotificationService, rejectionError } from '../core/notifications/notification-service';
 import type { Logger } from '../core/ports';
@@ -18,7 +18,7 @@ import type { Caller, DecodedRequest, Handled, Identified, PipelineMetrics, Requ
 export class RequestPipeline {
   constructor(
     private readonly deps: {
-      clients: ClientService;
+      identification: CallerIdentification;
       notifications: NotificationService;
       metrics: PipelineMetrics;
       logger: Logger;
@@ -27,7 +27,7 @@ export class RequestPipeline {
 
   /** Who calls, and may they use this channel now? Throws the coded refusal. */
   identify(channel: Channel, caller: Caller): Promise<Identified> {
-    return this.deps.clients
+    return this.deps.identification
       .identify(caller.clientId ?? undefined, channel, caller.certificateFingerprint, caller.trustedProxy)
       .then(({ client, decision }) => ({ channel, client, decision }));
   }
@@ -52,7 +52,7 @@ export class RequestPipeline {
     try {
       if (decoded.checkOnly) {
         const as = decoded.checkOnly.asClientId;
-        const rules = (as ? await this.deps.clients.find(as) : undefined) ?? client;
+        const rules = (as ? await this.deps.identification.find(as) : undefined) ?? client;
         this.check(decoded, () => kind !== 'status' && notifications.validate(rules, kind, decoded.command));
         const clientId = as ?? client.id;
         return {

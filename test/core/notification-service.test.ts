@@ -4,20 +4,18 @@ import { type DomainError, isDomainError } from '../../src/core/errors';
 import { parseHetu } from '../../src/core/hetu/hetu';
 import { validateBirth } from '../../src/core/notifications/birth';
 import { fingerprint } from '../../src/core/notifications/fingerprint';
+import type {
+  NewNotification,
+  NotificationStatus,
+  StoredNotification,
+} from '../../src/core/notifications/notification';
 import {
   NotificationService,
   rejectionError,
   type SubmitResult,
 } from '../../src/core/notifications/notification-service';
-import type {
-  CodeSeriesKey,
-  Logger,
-  NewNotification,
-  NotificationStatus,
-  RegisterGuard,
-  StoredNotification,
-  Transaction,
-} from '../../src/core/ports';
+import type { Logger, RegisterGuard, Transaction } from '../../src/core/ports';
+import type { CodeSeriesKey } from '../../src/core/register/person';
 import { fixedClock, type TestClock } from '../helpers/clock';
 import { deadlock, MAX_ATTEMPTS, MemoryStore, pgError } from './fakes/memory-store';
 import { type Json, withChanges } from './validation-helpers';

@@ -1,4 +1,4 @@
-import type { StoredNotification } from '../../core/ports';
+import type { StoredNotification } from '../../core/notifications/notification';
 
 /** A stored notification as the REST interface shows it (NotificationResult in openapi.yaml). */
 export function notificationResult(n: StoredNotification) {

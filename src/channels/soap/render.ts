@@ -1,5 +1,5 @@
 import type { DomainError } from '../../core/errors';
-import type { StoredNotification } from '../../core/ports';
+import type { StoredNotification } from '../../core/notifications/notification';
 import { SOAP_ENV_NS } from './envelope';
 import { faultString, SOAP_FAULTS } from './fault-table';
 import { type Operation, soapPath, TILA, TYYPPI } from './fields';

@@ -38,7 +38,7 @@ export function clientsCommand(program: Command): Command {
       };
       checkClientInput(body);
       await withGateway(async (gw) => {
-        const view = clientView(gw.clients, await gw.clients.create(body, g.operator));
+        const view = clientView(gw.migration, await gw.clients.create(body, g.operator));
         if (g.out.json) return g.out.printJson(view);
         g.out.print(
           `Registered ${view.id} (${view.kind}${view.sandbox ? ', sandbox' : ''}) as ${g.operator}.`,
@@ -72,7 +72,7 @@ export function clientsCommand(program: Command): Command {
         );
       }
       await withGateway(async (gw) => {
-        const view = clientView(gw.clients, await gw.clients.update(id, patch, g.operator));
+        const view = clientView(gw.migration, await gw.clients.update(id, patch, g.operator));
         if (g.out.json) return g.out.printJson(view);
         g.out.print(`Updated ${view.id}: ${Object.keys(patch).join(', ')} (as ${g.operator}).`);
       });
@@ -87,10 +87,10 @@ export function clientsCommand(program: Command): Command {
       const g = globals(cmd);
       const asOf = asOfInstant(opts.asOf);
       await withGateway(async (gw) => {
-        const all = (await gw.clients.overview(asOf)).map((o) => overviewView(gw.clients, o));
+        const all = (await gw.migration.all(asOf)).map((o) => overviewView(gw.migration, o));
         const shown = all.filter((o) => opts.status === undefined || o.migration.status === opts.status);
         if (g.out.json) return g.out.printJson({ clients: shown });
-        const today = helsinkiDate(gw.clients.now());
+        const today = helsinkiDate(gw.migration.now());
         const day = opts.asOf ?? today;
         if (shown.length === 0) {
           g.out.print(all.length === 0 ? 'No clients registered.' : `No client has status ${opts.status}.`);
@@ -110,14 +110,13 @@ export function clientsCommand(program: Command): Command {
       const g = globals(cmd);
       const asOf = asOfInstant(opts.asOf);
       await withGateway(async (gw) => {
-        const o = (await gw.clients.overview(asOf)).find((x) => x.client.id === id);
-        if (!o) await gw.clients.get(id); // throws CLIENT_NOT_FOUND
+        const o = await gw.migration.of(id, asOf); // CLIENT_NOT_FOUND
         const view = {
-          ...overviewView(gw.clients, o as NonNullable<typeof o>),
+          ...overviewView(gw.migration, o),
           audit: (await gw.clients.trail(id)).map(auditView),
         };
         if (g.out.json) return g.out.printJson(view);
-        g.out.print(clientDetails(view, opts.asOf, helsinkiDate(gw.clients.now()), g.out));
+        g.out.print(clientDetails(view, opts.asOf, helsinkiDate(gw.migration.now()), g.out));
       });
     });
 

@@ -54,11 +54,11 @@ export function exceptionsCommand(program: Command): Command {
     .action(async (clientId: string, _opts: unknown, cmd: Command) => {
       const g = globals(cmd);
       await withGateway(async (gw) => {
-        const view = clientView(gw.clients, await gw.clients.get(clientId));
+        const view = clientView(gw.migration, await gw.clients.get(clientId));
         if (g.out.json) return g.out.printJson({ exceptions: view.exceptions });
         g.out.print(
           view.exceptions.length > 0
-            ? exceptionTable(view.exceptions, helsinkiDate(gw.clients.now()), g.out)
+            ? exceptionTable(view.exceptions, helsinkiDate(gw.migration.now()), g.out)
             : `${clientId} has no exceptions.`,
         );
       });

@@ -26,15 +26,15 @@ export function migrationCommand(program: Command): Command {
       const g = globals(cmd);
       const asOf = asOfInstant(opts.asOf);
       await withGateway(async (gw) => {
-        const all = await gw.clients.overview(asOf);
-        const summary = migrationSummary(all, gw.clients.cutoffSettings());
+        const all = await gw.migration.all(asOf);
+        const summary = migrationSummary(all, gw.migration.cutoffSettings());
         const notOk = all
           .filter((o) => o.status.status !== 'ok')
-          .map((o) => overviewView(gw.clients, o))
+          .map((o) => overviewView(gw.migration, o))
           .sort(byUrgency);
         // The shape of GET /ops/migration, plus the clients that need to act.
         if (g.out.json) return g.out.printJson({ ...summary, notOk });
-        const today = helsinkiDate(gw.clients.now());
+        const today = helsinkiDate(gw.migration.now());
         const day = opts.asOf ?? today;
         const s = summary.byStatus;
         g.out.print(

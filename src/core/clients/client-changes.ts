@@ -1,7 +1,7 @@
 import { FieldErrorCollector, member } from '../notifications/field-errors';
-import type { ClientRecordInput } from '../ports';
 import { isCalendarDate } from '../time/helsinki';
-import type { SoapChannel } from './client';
+import { CLIENT_ID_PATTERN, type Client, type SoapChannel } from './client';
+import type { ClientRecordInput } from './records';
 
 const FINGERPRINT = /^[0-9a-f]{64}$/;
 const PATCHABLE = ['name', 'organisation', 'kind', 'sandbox', 'certificateFingerprints'] as const;
@@ -75,4 +75,31 @@ export function validateExceptionInput(input: unknown, today: string): Exception
   if (reason !== undefined && reason.trim().length < 3) e.add('reason', 'INVALID_VALUE', 'must say why');
   e.throwIfAny();
   return { channel: channel as SoapChannel, until: until as string, reason: (reason as string).trim() };
+}
+
+/** A new client's record, every field checked (all at once). */
+export function validateClientInput(input: unknown): ClientRecordInput {
+  const e = new FieldErrorCollector();
+  const id = e.string(input, '', 'id');
+  if (id !== undefined && !CLIENT_ID_PATTERN.test(id)) {
+    e.add('id', 'INVALID_FORMAT', 'must be an X-Road identifier INSTANCE/CLASS/MEMBER/SUBSYSTEM');
+  }
+  const name = e.string(input, '', 'name');
+  const organisation = e.string(input, '', 'organisation');
+  const kind = e.string(input, '', 'kind');
+  if (kind !== undefined && kind !== 'existing' && kind !== 'new') {
+    e.add('kind', 'INVALID_VALUE', 'must be "existing" or "new"');
+  }
+  const sandbox = member(input, 'sandbox') ?? false;
+  if (typeof sandbox !== 'boolean') e.add('sandbox', 'INVALID_TYPE', 'must be true or false');
+  const prints = fingerprints(e, member(input, 'certificateFingerprints') ?? []);
+  e.throwIfAny();
+  return {
+    id: id as string,
+    name: name as string,
+    organisation: organisation as string,
+    kind: kind as Client['kind'],
+    sandbox: sandbox as boolean,
+    certificateFingerprints: prints,
+  };
 }

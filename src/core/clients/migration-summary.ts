@@ -1,6 +1,6 @@
 import type { CutoffSettings } from './channel-policy';
 import { CHANNELS, SOAP_CHANNELS } from './client';
-import type { ClientOverview } from './client-service';
+import type { ClientOverview } from './migration-overview';
 
 /** Counts per status and per channel (clients that called it in 30 days, and their calls), and the cut-offs. */
 export function migrationSummary(all: ClientOverview[], settings: CutoffSettings) {

@@ -30,8 +30,8 @@ export interface UsageSummary {
 
 export interface UsageStore {
   add(deltas: readonly UsageDelta[]): Promise<void>;
-  /** Per client and channel, the calls on days from `sinceDay` (YYYY-MM-DD) on. */
-  summary(sinceDay: string): Promise<UsageSummary[]>;
+  /** Per client and channel, the calls on days from `sinceDay` (YYYY-MM-DD) on; of one client when named. */
+  summary(sinceDay: string, clientId?: string): Promise<UsageSummary[]>;
 }
 
 /**

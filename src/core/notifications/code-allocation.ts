@@ -1,5 +1,5 @@
 import type { Sex } from '../hetu/hetu';
-import type { CodeSeriesKey, CodeSeriesPosition, CodeSeriesRun } from '../ports';
+import type { CodeSeriesKey, CodeSeriesPosition, CodeSeriesRun } from '../register/person';
 
 const RANGES = { permanent: { min: 2, max: 899 }, temporary: { min: 900, max: 999 } } as const;
 

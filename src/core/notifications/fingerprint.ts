@@ -1,8 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BirthNotification } from './birth';
-import type { DeathNotification } from './death';
-
-export type Notification = BirthNotification | DeathNotification;
+import type { Notification } from './notification';
 
 /**
  * A content fingerprint that does not depend on the channel: it is computed

@@ -22,6 +22,13 @@ export class GroupCommit<I, O> {
        * wait for each other.
        */
       shedsQueue?: (err: unknown) => boolean;
+      /**
+       * When the next batch may start once work is waiting: by default at
+       * once (a microtask later). The store decides: one that runs a whole
+       * transaction without yielding (PGlite) asks for the next event-loop
+       * turn, so that what arrived meanwhile joins the batch.
+       */
+      defer?: (start: () => void) => void;
     },
   ) {}
 
@@ -32,15 +39,11 @@ export class GroupCommit<I, O> {
     });
   }
 
-  /**
-   * Starts the next batch after the event loop has taken in what arrived in
-   * the same turn: an embedded database runs a whole transaction without
-   * yielding to I/O, so without this pause every batch would hold one item.
-   */
+  /** Starts the next batch when the store's `defer` says, with all that has arrived by then. */
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
+    (this.limits.defer ?? queueMicrotask)(() => {
       this.scheduled = false;
       this.pump();
     });

@@ -1,18 +1,12 @@
 import type { Channel, Client } from '../clients/client';
 import { DomainError } from '../errors';
-import type {
-  Logger,
-  NewNotification,
-  RegisterGuard,
-  Store,
-  StoredNotification,
-  Transaction,
-} from '../ports';
+import type { Logger, RegisterGuard, Store, Transaction } from '../ports';
 import type { Clock } from '../time/clock';
 import { validateBirth } from './birth';
 import { validateDeath } from './death';
-import { fingerprint, type Notification } from './fingerprint';
+import { fingerprint } from './fingerprint';
 import { GroupCommit, type Settled } from './group-commit';
+import type { NewNotification, Notification, StoredNotification } from './notification';
 import { applyToRegister, type RegisterOutcome } from './registration';
 
 export interface SubmitResult {
@@ -28,6 +22,8 @@ export interface NotificationServiceDeps {
   logger: Logger;
   /** How many batches may be in flight at once (1 for the embedded database, which serialises anyway). */
   batchConcurrency?: number;
+  /** When a batch may start once a submission waits (see GroupCommit): the store's to say. */
+  deferBatch?: (start: () => void) => void;
 }
 
 type Submission = Omit<NewNotification, 'status' | 'childCode' | 'rejection' | 'receivedAt' | 'registeredAt'>;
@@ -56,6 +52,7 @@ export class NotificationService {
     this.batches = new GroupCommit((items) => this.register(items, 0), {
       maxBatch: MAX_BATCH,
       maxConcurrent: deps.batchConcurrency ?? 1,
+      defer: deps.deferBatch,
       shedsQueue: (err) => deps.store.isUnavailable(err),
     });
   }

@@ -1,16 +1,11 @@
 import { DomainError, isDomainError } from '../errors';
 import { formatHetu, signsForYear } from '../hetu/hetu';
-import type {
-  CodeSeriesKey,
-  CodeSeriesPosition,
-  Death,
-  Person,
-  RegisterPort,
-  StoredNotification,
-} from '../ports';
+import type { RegisterPort } from '../ports';
+import type { CodeSeriesKey, CodeSeriesPosition, Death, Person } from '../register/person';
 import type { BirthNotification } from './birth';
 import { nextPosition, seriesId, seriesKey, seriesRun, seriesStart } from './code-allocation';
 import type { DeathNotification } from './death';
+import type { StoredNotification } from './notification';
 
 export type RegisterOutcome = { childCode: string | null } | { rejection: DomainError };
 type Item = Pick<StoredNotification, 'content' | 'sandbox'>;

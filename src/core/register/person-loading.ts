@@ -1,7 +1,8 @@
 import { FieldErrorCollector, member } from '../notifications/field-errors';
 import { readPersonalIdentityCode } from '../notifications/values';
-import type { PersonLoad, Store } from '../ports';
+import type { Store } from '../ports';
 import { isCalendarDate } from '../time/helsinki';
+import type { PersonLoad } from './person';
 
 export const MAX_PERSONS_PER_LOAD = 10000;
 

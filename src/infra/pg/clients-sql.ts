@@ -1,5 +1,6 @@
 import type { ChannelException, Client } from '../../core/clients/client';
-import type { AuditEntry, AuditLog, ClientRecordInput, ClientRepository } from '../../core/ports';
+import type { AuditEntry, ClientRecordInput } from '../../core/clients/records';
+import type { AuditLog, ClientRepository } from '../../core/ports';
 import type { Queryable, Row } from './database';
 
 // Exceptions come along as one JSON array per client: one round trip per lookup.

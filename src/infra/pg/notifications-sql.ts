@@ -1,4 +1,5 @@
-import type { NewNotification, NotificationWriter, Rejection, StoredNotification } from '../../core/ports';
+import type { NewNotification, Rejection, StoredNotification } from '../../core/notifications/notification';
+import type { NotificationWriter } from '../../core/ports';
 import type { Queryable, Row } from './database';
 import { WriteBehind } from './write-behind';
 

@@ -1,4 +1,5 @@
-import type { CodeSeriesKey, Person, PersonLoad, RegisterPort } from '../../core/ports';
+import type { RegisterPort } from '../../core/ports';
+import type { CodeSeriesKey, Person, PersonLoad } from '../../core/register/person';
 import type { Queryable, Row } from './database';
 import { WriteBehind } from './write-behind';
 

@@ -36,13 +36,14 @@ export function usageQueries(q: Queryable): UsageStore {
       );
     },
 
-    async summary(sinceDay) {
+    async summary(sinceDay, clientId) {
       const rows = await q.query(
         `SELECT client_id, channel, sum(accepted)::int AS accepted, sum(refused)::int AS refused,
            min(first_seen) AS first_seen, max(last_seen) AS last_seen,
            max(last_accepted) AS last_accepted, max(last_retired_refusal) AS last_retired_refusal
-         FROM channel_usage WHERE day >= $1::date GROUP BY client_id, channel ORDER BY client_id, channel`,
-        [sinceDay],
+         FROM channel_usage WHERE day >= $1::date AND ($2::text IS NULL OR client_id = $2)
+         GROUP BY client_id, channel ORDER BY client_id, channel`,
+        [sinceDay, clientId ?? null],
       );
       return rows.map(toSummary);
     },

@@ -1,7 +1,7 @@
 import type { ChannelDecision } from '../../core/clients/channel-policy';
 import { CHANNELS, type Client } from '../../core/clients/client';
-import type { ClientOverview } from '../../core/clients/client-service';
-import type { AuditEntry } from '../../core/ports';
+import type { ClientOverview } from '../../core/clients/migration-overview';
+import type { AuditEntry } from '../../core/clients/records';
 import { helsinkiDate, helsinkiDateTime } from '../../core/time/helsinki';
 import { html } from '../../http/html';
 import { layout } from './layout';

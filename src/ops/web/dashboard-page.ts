@@ -1,4 +1,4 @@
-import type { ClientOverview } from '../../core/clients/client-service';
+import type { ClientOverview } from '../../core/clients/migration-overview';
 import type { migrationSummary } from '../../core/clients/migration-summary';
 import { plural } from '../../core/plural';
 import { daysBetween, helsinkiDate } from '../../core/time/helsinki';

@@ -1,4 +1,4 @@
-import type { ClientOverview } from '../../core/clients/client-service';
+import type { ClientOverview } from '../../core/clients/migration-overview';
 import type { MigrationStatus } from '../../core/clients/migration-status';
 import { daysBetween, helsinkiDate } from '../../core/time/helsinki';
 

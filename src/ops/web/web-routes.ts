@@ -1,9 +1,10 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import { CHANNELS } from '../../core/clients/client';
-import type { ClientService } from '../../core/clients/client-service';
+import type { ClientAdmin } from '../../core/clients/client-admin';
+import type { MigrationOverview } from '../../core/clients/migration-overview';
 import { migrationSummary } from '../../core/clients/migration-summary';
-import { DomainError, ERROR_CATALOGUE, isDomainError, validationFailed } from '../../core/errors';
+import { ERROR_CATALOGUE, isDomainError, validationFailed } from '../../core/errors';
 import { helsinkiDate } from '../../core/time/helsinki';
 import { html } from '../../http/html';
 import { PROBLEMS, problemDetail } from '../../http/problems';
@@ -48,19 +49,19 @@ export function pageHeaders(req: Request, res: Response, next: NextFunction): vo
   helmetHeaders(req, res, next);
 }
 
-export function dashboardRoute(clients: ClientService): RequestHandler {
+export function dashboardRoute(migration: MigrationOverview): RequestHandler {
   return async (req: Request, res: Response) => {
     const status = statusFilter(req.query.status);
     const asOf = asOfDate(req.query.asOf);
     const search =
       typeof req.query.q === 'string' && req.query.q.trim() !== '' ? req.query.q.trim() : undefined;
-    const overview = await clients.overview(asOfInstant(asOf));
+    const overview = await migration.all(asOfInstant(asOf));
     res.type('html').send(
       dashboardPage({
         operator: res.locals.operator,
         overview,
-        summary: migrationSummary(overview, clients.cutoffSettings()),
-        today: helsinkiDate(clients.now()),
+        summary: migrationSummary(overview, migration.cutoffSettings()),
+        today: helsinkiDate(migration.now()),
         asOf,
         status,
         search,
@@ -69,7 +70,10 @@ export function dashboardRoute(clients: ClientService): RequestHandler {
   };
 }
 
-export function clientPageRoute(clients: ClientService): RequestHandler {
+export function clientPageRoute(deps: {
+  clients: ClientAdmin;
+  migration: MigrationOverview;
+}): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     if (!wantsHtml(req)) {
       next();
@@ -77,17 +81,17 @@ export function clientPageRoute(clients: ClientService): RequestHandler {
     }
     const id = String(req.params.clientId);
     const asOf = asOfDate(req.query.asOf);
-    const client = await clients.get(id); // CLIENT_NOT_FOUND
-    const overview = (await clients.overview(asOfInstant(asOf))).find((o) => o.client.id === id);
-    if (!overview) throw new DomainError('CLIENT_NOT_FOUND');
-    const decisions = Object.fromEntries(CHANNELS.map((ch) => [ch, clients.decide(client, ch)]));
+    const overview = await deps.migration.of(id, asOfInstant(asOf)); // CLIENT_NOT_FOUND
+    const decisions = Object.fromEntries(
+      CHANNELS.map((ch) => [ch, deps.migration.decide(overview.client, ch)]),
+    );
     res.type('html').send(
       clientPage({
         operator: res.locals.operator,
         overview,
         decisions: decisions as Parameters<typeof clientPage>[0]['decisions'],
-        trail: await clients.trail(id),
-        today: helsinkiDate(clients.now()),
+        trail: await deps.clients.trail(id),
+        today: helsinkiDate(deps.migration.now()),
         asOf,
       }),
     );

@@ -1,21 +1,25 @@
 import type { ChannelException, Client } from '../../../src/core/clients/client';
+import type { ClientRecordInput } from '../../../src/core/clients/records';
 import { isDomainError } from '../../../src/core/errors';
 import type {
-  ClientRecordInput,
-  ClientRepository,
-  CodeSeriesKey,
-  CodeSeriesPosition,
   NewNotification,
+  Rejection,
+  StoredNotification,
+} from '../../../src/core/notifications/notification';
+import type {
+  ClientRepository,
   NotificationRepository,
   NotificationWriter,
-  Person,
-  PersonLoad,
   RegisterPort,
-  Rejection,
   Store,
-  StoredNotification,
   Transaction,
 } from '../../../src/core/ports';
+import type {
+  CodeSeriesKey,
+  CodeSeriesPosition,
+  Person,
+  PersonLoad,
+} from '../../../src/core/register/person';
 
 /** Everything a transaction may change; snapshotted and restored as a whole. */
 interface State {
