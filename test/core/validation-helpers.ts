@@ -90,26 +90,4 @@ export function invalidity<C>(
 }
 
 /** The contract's example notifications (§2), as the core's tests start from them. */
-export const CONTRACT_BIRTH: Json = {
-  notificationId: 'synnytys-2026-000123',
-  child: {
-    birthDateTime: '2026-11-20T14:32:00+02:00',
-    sex: 'female',
-    birthWeightGrams: 3480,
-    birthLengthCm: 50,
-  },
-  birth: {
-    municipalityCode: '091',
-    facilityOid: '1.2.246.10.1234567.10.1',
-    liveBorn: true,
-    multipleBirth: { order: 1, count: 2 },
-  },
-  mother: { personalIdentityCode: '131052-308T' },
-};
-
-export const CONTRACT_DEATH: Json = {
-  notificationId: 'kuolema-2026-000045',
-  deceased: { personalIdentityCode: '010150-123A' },
-  death: { date: '2026-11-19', dateAccuracy: 'exact', time: '13:05', municipalityCode: '091' },
-  determination: { physicianId: '123456789', determinedAt: '2026-11-19T15:00:00+02:00' },
-};
+export { CONTRACT_BIRTH, CONTRACT_DEATH } from '../helpers/builders';

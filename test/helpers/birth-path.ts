@@ -8,7 +8,8 @@
 import { Session } from 'node:inspector/promises';
 import { relative } from 'node:path';
 import request from 'supertest';
-import { birth, CLIENTS, seedStandard, startHarness } from './harness';
+import { birth } from './builders';
+import { CLIENTS, seedStandard, startHarness } from './harness';
 import { birthEnvelope, LEGACY, SOAP_OPEN, V2 } from './soap-hostile';
 import { closeSharedDb } from './test-db';
 
@@ -44,7 +45,11 @@ async function main(): Promise<void> {
     const { result } = await session.post('Profiler.takePreciseCoverage');
     await session.post('Profiler.stopPreciseCoverage');
     const files = result
-      .filter((s) => s.url.includes('/src/') && s.functions.some((f) => f.ranges.some((r) => r.count > 0)))
+      .filter(
+        (s) =>
+          s.url.startsWith(`file://${root}src/`) &&
+          s.functions.some((f) => f.ranges.some((r) => r.count > 0)),
+      )
       .map((s) => relative(root, new URL(s.url).pathname))
       .sort();
     process.stdout.write(`${channel}: ${files.length} files\n  ${files.join('\n  ')}\n`);

@@ -89,31 +89,6 @@ export async function seedStandard(h: Harness): Promise<void> {
     .expect(200);
 }
 
-export function birth(overrides: Record<string, unknown> = {}, id = 'synnytys-2026-000123') {
-  return {
-    notificationId: id,
-    child: {
-      birthDateTime: '2026-11-20T14:32:00+02:00',
-      sex: 'female',
-      birthWeightGrams: 3480,
-      birthLengthCm: 50,
-    },
-    birth: { municipalityCode: '091', facilityOid: '1.2.246.10.1234567.10.1', liveBorn: true },
-    mother: { personalIdentityCode: PERSONS.mother },
-    ...overrides,
-  };
-}
-
-export function death(overrides: Record<string, unknown> = {}, id = 'kuolema-2026-000045') {
-  return {
-    notificationId: id,
-    deceased: { personalIdentityCode: PERSONS.elderly },
-    death: { date: '2026-11-19', dateAccuracy: 'exact', time: '13:05', municipalityCode: '091' },
-    determination: { physicianId: '123456789', determinedAt: '2026-11-19T15:00:00+02:00' },
-    ...overrides,
-  };
-}
-
 export function asClient(h: Harness, clientId: string = CLIENTS.rest) {
   return {
     births: (body: unknown) =>

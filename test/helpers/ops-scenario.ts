@@ -1,4 +1,5 @@
-import { birth, CLIENTS, type Harness, seedStandard, startHarness } from './harness';
+import { birth } from './builders';
+import { CLIENTS, type Harness, seedStandard, startHarness } from './harness';
 import {
   LEGACY_SOAP,
   SOAP_V2,

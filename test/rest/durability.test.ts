@@ -3,15 +3,8 @@ import { loadConfig } from '../../src/config';
 import type { RegisterGuard } from '../../src/core/ports';
 import { openDatabase } from '../../src/gateway';
 import { createLogger } from '../../src/infra/logger';
-import {
-  asClient,
-  birth,
-  death,
-  type Harness,
-  OPS_TOKEN,
-  seedStandard,
-  startHarness,
-} from '../helpers/harness';
+import { birth, death } from '../helpers/builders';
+import { asClient, type Harness, OPS_TOKEN, seedStandard, startHarness } from '../helpers/harness';
 import { assertMatchesOpenApi } from '../helpers/openapi-contract';
 import { newTempDir, usingRealPostgres } from '../helpers/test-db';
 

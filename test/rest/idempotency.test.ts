@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { asClient, birth, CLIENTS, type Harness, seedStandard, startHarness } from '../helpers/harness';
+import { birth } from '../helpers/builders';
+import { asClient, CLIENTS, type Harness, seedStandard, startHarness } from '../helpers/harness';
 import { assertMatchesOpenApi } from '../helpers/openapi-contract';
 
 describe('REST notification ids: replay, reuse and status', () => {

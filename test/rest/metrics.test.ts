@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { asClient, birth, type Harness, PERSONS, seedStandard, startHarness } from '../helpers/harness';
+import { birth } from '../helpers/builders';
+import { asClient, type Harness, PERSONS, seedStandard, startHarness } from '../helpers/harness';
 
 describe('GET /metrics', () => {
   let h: Harness;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { DatabaseUnavailableError } from '../../src/infra/pg/database';
+import { birth } from '../helpers/builders';
 import { flakyDb } from '../helpers/flaky-db';
-import { asClient, birth, CLIENTS, type Harness, seedStandard, startHarness } from '../helpers/harness';
+import { asClient, CLIENTS, type Harness, seedStandard, startHarness } from '../helpers/harness';
 import { assertMatchesOpenApi } from '../helpers/openapi-contract';
 import { sharedDb } from '../helpers/test-db';
 

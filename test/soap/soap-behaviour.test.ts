@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import {
-  asClient,
-  birth,
-  CLIENTS,
-  death,
-  type Harness,
-  PERSONS,
-  seedStandard,
-  startHarness,
-} from '../helpers/harness';
+import { birth, death } from '../helpers/builders';
+import { asClient, CLIENTS, type Harness, PERSONS, seedStandard, startHarness } from '../helpers/harness';
 import { listen } from '../helpers/listen';
 import {
   hetu,

@@ -5,16 +5,9 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../src/config';
 import { createServer } from '../../src/http/server';
+import { birth } from '../helpers/builders';
 import { makeTestPki, type TestPki } from '../helpers/certificates';
-import {
-  birth,
-  CLIENTS,
-  type Harness,
-  OPS_TOKEN,
-  PERSONS,
-  seedStandard,
-  startHarness,
-} from '../helpers/harness';
+import { CLIENTS, type Harness, OPS_TOKEN, PERSONS, seedStandard, startHarness } from '../helpers/harness';
 import { newTempDir } from '../helpers/test-db';
 
 function post(

@@ -18,8 +18,16 @@ export function notificationQueries(q: Queryable | WriteBehind): NotificationWri
 
     async insertMany(rows: readonly NewNotification[]) {
       if (rows.length === 0) return [];
+      // The first of an id given twice stands, as ON CONFLICT DO NOTHING keeps the first row of a statement.
+      const seen = new Set<string>();
+      const firsts = rows.filter((r) => {
+        const key = `${r.clientId}\n${r.notificationId}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
       // Sorted by key, so two batches that share ids lock them in the same order and cannot deadlock.
-      const sorted = [...rows].sort(compareKeys);
+      const sorted = firsts.sort(compareKeys);
       // The batch travels as one JSON document: one native JSON.stringify instead of escaping a dozen
       // array literals, and the rows need not come back: they are known here already.
       const doc = sorted.map((n) => ({

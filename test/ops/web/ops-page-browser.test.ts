@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
-import { type Harness, OPS_TOKEN } from '../helpers/harness';
-import { listen } from '../helpers/listen';
-import { SCENARIO, startScenario } from '../helpers/ops-scenario';
+import { type Harness, OPS_TOKEN } from '../../helpers/harness';
+import { listen } from '../../helpers/listen';
+import { SCENARIO, startScenario } from '../../helpers/ops-scenario';
 
 /** Where the screenshots go: kept after the run for a human to look at (ignored by git). */
-const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
+const ARTIFACTS = path.resolve(__dirname, '../../../test-artifacts');
 
 /** Debian's Chromium, as the machine probe starts it: headless, no sandbox (root), no background traffic. */
 function launch(): Promise<Browser> {

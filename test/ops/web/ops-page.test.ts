@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { Harness } from '../helpers/harness';
-import { OPS_TOKEN } from '../helpers/harness';
-import { MARKUP_NAME, SCENARIO, startScenario } from '../helpers/ops-scenario';
+import type { Harness } from '../../helpers/harness';
+import { OPS_TOKEN } from '../../helpers/harness';
+import { MARKUP_NAME, SCENARIO, startScenario } from '../../helpers/ops-scenario';
 
 const HTML = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
