@@ -165,6 +165,13 @@ describe('SOAP contract: the served WSDL, a WSDL-driven client, and the XSD', ()
         const defs = attrs.parse(wsdl).definitions as Xml;
         assert.equal(defs['@_targetNamespace'], ep.namespace);
         assert.equal(defs.service?.port?.address?.['@_location'], `${server.url}${ep.path}`);
+        // Derived from the one WSDL: outside its comment (which describes both), nothing of the other interface.
+        const content = wsdl.replace(/<!--[\s\S]*?-->/g, '');
+        for (const other of SOAP_ENDPOINTS.filter((o) => o.path !== ep.path)) {
+          assert.ok(!content.includes(other.namespace), `the WSDL names ${other.namespace}`);
+          assert.ok(!content.includes(`endpoint ${other.path})`), `the WSDL names ${other.path}`);
+        }
+        assert.ok(content.includes(`endpoint ${ep.path})`), 'the documentation names this endpoint');
 
         // Every schemaLocation, followed through the schemas' own imports, answers 200 with a schema.
         const seen = new Map<string, string>();

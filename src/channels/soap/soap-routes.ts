@@ -5,13 +5,13 @@ import { DomainError, retryAfterSeconds } from '../../core/errors';
 import { bodyParserError } from '../../http/body-errors';
 import { callerOf } from '../../http/caller';
 import { CHANNEL_PLACES } from '../../http/channel-names';
-import { PACKAGE_ROOT } from '../../http/package-root';
 import type { AllowedDecision, DecodedRequest, Handled } from '../../pipeline/codec';
 import type { RequestPipeline } from '../../pipeline/request-pipeline';
 import { parseEnvelope, type SoapRequest } from './envelope';
 import { isOperation, type Operation, soapPath, toCommand } from './fields';
 import type { SoapInterface } from './interfaces';
 import { type EnvelopeParts, faultEnvelope, responseEnvelope, xmlEscape } from './render';
+import { serviceDescription, WSDL_DIR } from './wsdl';
 import { guardXml } from './xml-guard';
 
 export interface SoapDeps {
@@ -20,7 +20,6 @@ export interface SoapDeps {
   tls: { trustedProxyFingerprints: readonly string[] } | undefined;
 }
 
-export const WSDL_DIR = path.join(PACKAGE_ROOT, 'wsdl');
 const SCHEMAS = ['ilmoitus-types.xsd', 'xroad.xsd', 'identifiers.xsd'];
 const OPERATION_OF: Record<Operation, DecodedRequest['operation']> = {
   SyntymaIlmoitus: 'birth',
@@ -34,7 +33,7 @@ const OPERATION_OF: Record<Operation, DecodedRequest['operation']> = {
  */
 export function soapRoutes(iface: SoapInterface, deps: SoapDeps): Router {
   const router = Router();
-  const wsdl = readFileSync(path.join(WSDL_DIR, iface.wsdlFile), 'utf8');
+  const wsdl = serviceDescription(iface);
   const schemas = new Map(SCHEMAS.map((f) => [f, readFileSync(path.join(WSDL_DIR, f), 'utf8')]));
 
   router.get(iface.path, (req: Request, res: Response) => {
