@@ -1,107 +1,86 @@
-import { randomBytes } from 'node:crypto';
-import os from 'node:os';
-import { motherCodes } from './gateway-server';
-import { interpretation } from './interpretation';
-import { launch } from './launch';
-import { birthBodies } from './load';
-import { type BenchResults, type StoreResult, storeResult, summarize, TARGET_RATIO } from './measured';
-import { markdownSection, markdownTable, roundRatiosText, updateBenchmarksMd, writeResults } from './report';
-import {
-  type Driver,
-  log,
-  MOTHERS,
-  machine,
-  type RoundSettings,
-  runSettings,
-  warmUpAndAlternate,
-} from './rounds';
-import { freshPglite, freshPostgres, type ProvisionedStore } from './stores';
-import type { RunningTarget, TargetKind } from './target';
+import { execFileSync } from 'node:child_process';
+import { log, runScenario, type ScenarioResult, type Settings } from './measure';
+import { checkout, envInt, loadAverage, machine, writeResults } from './results-file';
+import { SCENARIOS } from './scenarios';
+import { gatewayDir } from './servers';
+import type { StoreKind } from './stores';
 
 /**
- * `npm run bench`: REST birth registrations per second on the embedded store
- * and on PostgreSQL, each next to a bare express + INSERT baseline. Per store
- * both servers are started once and kept running; after one warm-up each they
- * are measured in BENCH_ROUNDS alternating rounds (baseline, gateway, baseline,
- * gateway, …) and the medians are reported, so a burst of outside load skews
- * one round rather than the result. A benchmark, not a test: it never fails on numbers.
+ * `npm run bench [-- SCENARIO…]`: the scenarios of bench/scenarios.ts (all
+ * unless named) on each store, one JSON file of results per run in
+ * bench/results/, and a table on stdout. A benchmark, not a test: it never
+ * fails on numbers. Settings: BENCH_ROUNDS, BENCH_DURATION, BENCH_WARMUP
+ * (seconds), BENCH_CONNECTIONS, BENCH_STORES (pglite,pg), BENCH_PG_URL (the
+ * PostgreSQL server; a fresh database per server is created and dropped),
+ * BENCH_GATEWAY (another checkout whose built gateway to measure).
  */
 
-/** Starts both targets at once (each in its own child process unless inline); closes either on failure. */
-async function launchBoth(stores: Record<TargetKind, ProvisionedStore>, inline: boolean): Promise<Driver[]> {
-  const kinds: TargetKind[] = ['baseline', 'gateway'];
-  const started = await Promise.allSettled(
-    kinds.map((target) => launch({ target, store: stores[target].spec, mothers: MOTHERS }, inline)),
-  );
-  const failed = started.find((r) => r.status === 'rejected');
-  if (failed) {
-    await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
-    throw failed.reason;
-  }
-  const mothers = motherCodes(MOTHERS);
-  return started.map((r, i) => ({
-    label: kinds[i] as TargetKind,
-    running: (r as PromiseFulfilledResult<RunningTarget>).value,
-    body: birthBodies(mothers, new Date(), randomBytes(4).toString('hex')),
-    rounds: [],
-  }));
+function settings(): Settings {
+  const stores = (process.env.BENCH_STORES || 'pglite,pg').split(',') as StoreKind[];
+  if (stores.some((k) => k !== 'pglite' && k !== 'pg')) throw new Error('BENCH_STORES: pglite, pg or both');
+  return {
+    connections: envInt('BENCH_CONNECTIONS', 10),
+    durationSec: envInt('BENCH_DURATION', 8),
+    warmupSec: envInt('BENCH_WARMUP', 3),
+    rounds: envInt('BENCH_ROUNDS', 5),
+    stores,
+    pgServerUrl: process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/',
+  };
 }
 
-/** PGlite: a fresh data directory per target (one process per directory). PostgreSQL: one shared fresh database. */
-async function provision(kind: 'pglite' | 'pg'): Promise<Record<TargetKind, ProvisionedStore>> {
-  if (kind === 'pglite') return { baseline: freshPglite(), gateway: freshPglite() };
-  const shared = await freshPostgres();
-  return { baseline: shared, gateway: shared };
-}
+const pct = (v: number) => `${(v * 100).toFixed(0)} %`;
+const n0 = (v: number) => Math.round(v).toLocaleString('en-US');
 
-async function benchStore(kind: 'pglite' | 'pg', s: RoundSettings, inline: boolean) {
-  const stores = await provision(kind);
-  try {
-    log(`store: ${stores.gateway.description}`);
-    const drivers = await launchBoth(stores, inline);
-    try {
-      await warmUpAndAlternate(kind, drivers, s);
-      const [baseline, gateway] = drivers.map((d) => d.warmup && summarize(d.warmup, d.rounds));
-      if (!baseline || !gateway) throw new Error('both targets must have been measured');
-      const result: StoreResult = storeResult(kind, stores.gateway.description, baseline, gateway);
-      log(`${kind}: median ratio ${(result.ratio * 100).toFixed(0)} % (rounds: ${roundRatiosText(result)})`);
-      return result;
-    } finally {
-      await Promise.all(drivers.map((d) => d.running.close()));
-    }
-  } finally {
-    await stores.gateway.drop();
-    if (stores.baseline !== stores.gateway) await stores.baseline.drop();
-  }
+function table(results: ScenarioResult[]): string {
+  const rows = results.map((r) => {
+    const m = r.measured;
+    const ref = r.reference;
+    const rounds = r.roundRatios.map((v) => (v * 100).toFixed(0)).join(' / ');
+    const flag = m.flagged || ref.flagged ? ' (errors: see JSON)' : '';
+    return (
+      `| ${r.scenario} | ${r.store} | ${m.label} ${n0(m.requestsPerSec)} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${m.cpuMsPerRequest.toFixed(2)} ms CPU | ` +
+      `${ref.label} ${n0(ref.requestsPerSec)} req/s, p50 ${ref.p50Ms} ms, p99 ${ref.p99Ms} ms, ${ref.cpuMsPerRequest.toFixed(2)} ms CPU | ` +
+      `${pct(r.ratio)} (${rounds}) | ${r.offeredRate ? `p99 ≤ ${r.targetRatio}× at ${r.offeredRate} req/s` : `≥ ${pct(r.targetRatio)}`}: ${r.targetMet ? 'met' : 'not met'}${flag} |`
+    );
+  });
+  return [
+    '| scenario | store | measured (medians; CPU per request) | reference | ratio, median (per round) | target |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 async function main(): Promise<void> {
-  const { settings, inline } = runSettings();
-  const results: BenchResults = {
-    benchmark: 'rest-births-vs-baseline',
-    date: new Date().toISOString(),
-    machine: machine(),
-    settings,
-    targetRatio: TARGET_RATIO,
-    stores: [],
-  };
-  for (const kind of ['pglite', 'pg'] as const) {
-    results.stores.push(await benchStore(kind, settings, inline));
-  }
-
-  results.machine.loadAverage.end = os.loadavg()[0] ?? 0;
-  const file = writeResults(results);
-  updateBenchmarksMd(markdownSection(results, interpretation(results)));
-  process.stdout.write(`\n${markdownTable(results)}\n\n`);
-  for (const s of results.stores)
-    process.stdout.write(`Per-round ratios, ${s.store}: ${roundRatiosText(s)}\n`);
-  const flagged = results.stores.filter((s) => s.gateway.flagged || s.baseline.flagged);
-  if (flagged.length > 0) {
-    process.stdout.write(
-      `WARNING: non-201 responses or connection errors in: ${flagged.map((s) => s.store).join(', ')}\n`,
+  const named = process.argv.slice(2);
+  const unknown = named.filter((id) => !SCENARIOS.some((s) => s.id === id));
+  if (unknown.length > 0)
+    throw new Error(
+      `unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`,
     );
+  const scenarios = named.length > 0 ? SCENARIOS.filter((s) => named.includes(s.id)) : SCENARIOS;
+  const s = settings();
+  const dir = gatewayDir();
+  if (!process.env.BENCH_GATEWAY)
+    execFileSync(process.execPath, ['scripts/build.cjs'], { cwd: dir, stdio: 'inherit' });
+  const started = new Date();
+  const loadStart = loadAverage();
+  const results: ScenarioResult[] = [];
+  for (const scenario of scenarios) {
+    for (const store of s.stores) {
+      const r = await runScenario(scenario, store, s);
+      log(`${scenario.id} ${store}: median ratio ${pct(r.ratio)}`);
+      results.push(r);
+    }
   }
-  process.stdout.write(`Results: ${file}, bench/results/latest.json; table in BENCHMARKS.md\n`);
+  const run = {
+    date: started.toISOString(),
+    gateway: checkout(dir),
+    machine: machine(loadStart),
+    settings: { ...s, pgServerUrl: new URL(s.pgServerUrl).host },
+    results,
+  };
+  const file = writeResults('births', started, run.gateway.commit, run);
+  process.stdout.write(`\n${table(results)}\n\nResults: ${file}\n`);
 }
 
 main().catch((err) => {

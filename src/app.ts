@@ -1,20 +1,26 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { batchRoutes } from './channels/batch/batch-routes';
 import { identifyRestCaller, notificationRoutes } from './channels/rest/notification-routes';
 import { SOAP_FAULTS } from './channels/soap/fault-table';
 import { SOAP_INTERFACES } from './channels/soap/interfaces';
 import { soapRoutes } from './channels/soap/soap-routes';
 import { translateRoute } from './channels/translate/translate-route';
+import type { BatchConfig } from './config';
+import type { BatchQueue } from './core/batches/batch-queue';
 import type { ClientAdmin } from './core/clients/client-admin';
 import type { MigrationOverview } from './core/clients/migration-overview';
 import { ERROR_GUIDE } from './core/error-guide';
 import { DomainError, ERROR_CATALOGUE, type ErrorCode } from './core/errors';
-import type { Health, Store } from './core/ports';
+import type { Health, Logger, Store } from './core/ports';
+import type { Clock } from './core/time/clock';
 import { bodyParserError } from './http/body-errors';
 import { LANDING_PAGE } from './http/landing-page';
 import type { Metrics } from './http/metrics';
 import { openApiDocument } from './http/openapi';
 import { PROBLEMS, sendProblem } from './http/problems';
-import { opsRoutes } from './ops/ops-routes';
+import { readablePath } from './http/readable-path';
+import { requestInfo, requestLog } from './http/request-log';
+import { type OpsDeps, opsRoutes } from './ops/ops-routes';
 import { pageHeaders } from './ops/web/web-routes';
 import type { RequestPipeline } from './pipeline/request-pipeline';
 
@@ -25,10 +31,23 @@ export interface AppDeps {
   store: Store;
   clients: ClientAdmin;
   migration: MigrationOverview;
+  outbox: OpsDeps['outbox'];
+  audit: OpsDeps['audit'];
+  opsLimiter: OpsDeps['opsLimiter'];
+  register: OpsDeps['register'];
   operators: readonly { name: string; token: string }[];
   bodyLimitBytes: number;
+  /** Batch requests' sizes (POST /v1/batches), where NDJSON batches wait, and this instance's worker. */
+  batches: BatchConfig;
+  batchQueue: BatchQueue;
+  batchWorker: { nudge(): void };
+  clock: Clock;
   tls: { trustedProxyFingerprints: readonly string[] } | undefined;
   metrics: Metrics;
+  logger: Logger;
+  /** Set when the process is shutting down: readiness says so at once, and connections are not kept. */
+  lifecycle: { draining: boolean };
+  links: { base: string };
 }
 
 /**
@@ -42,15 +61,28 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(deps.metrics.timing);
+  app.use(requestLog(deps.logger));
+  app.use((_req, res, next) => {
+    // Every answer: no content sniffing; none kept by a cache (they carry personal data, codes among them).
+    res.set({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' });
+    if (deps.lifecycle.draining) res.set('Connection', 'close');
+    next();
+  });
+  app.use(readablePath);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const ready = await deps.health.ready();
-    res
-      .status(ready ? 200 : 503)
-      .json({ status: ready ? 'ok' : 'unavailable', database: deps.health.database });
+    const draining = deps.lifecycle.draining;
+    const ready = !draining && (await deps.health.ready());
+    // The register is a detail, not a condition: while it is down the gateway still accepts (202).
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ok' : draining ? 'shutting-down' : 'unavailable',
+      database: deps.health.database,
+      durability: deps.health.durability,
+      register: { kind: deps.register.kind, breaker: deps.register.breakerState() },
+    });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
@@ -79,7 +111,7 @@ export function createApp(deps: AppDeps): express.Express {
     });
   });
 
-  app.use('/v1', identifyRestCaller(deps), translateRoute(deps), notificationRoutes(deps));
+  app.use('/v1', identifyRestCaller(deps), translateRoute(deps), notificationRoutes(deps), batchRoutes(deps));
   app.use('/ops', opsRoutes(deps));
   for (const iface of SOAP_INTERFACES) app.use(soapRoutes(iface, deps));
 
@@ -90,7 +122,12 @@ export function createApp(deps: AppDeps): express.Express {
     });
   });
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const failed = deps.pipeline.failed(bodyParserError(err) ?? err, { method: req.method, path: req.path });
+    // A REST caller identified before its body was refused (415, 413, unreadable JSON) stays identified.
+    const failed = deps.pipeline.failed(
+      bodyParserError(err) ?? err,
+      requestInfo(req, res),
+      res.locals.identified,
+    );
     if (res.headersSent) {
       res.destroy();
       return;

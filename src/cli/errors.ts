@@ -13,8 +13,10 @@ export const EXIT = {
   config: 2,
   /** Another process has the embedded database open. */
   locked: 3,
-  /** The database did not answer: nothing was changed, the same command may be run again. */
+  /** The database (or for replay, the gateway) did not answer: the same command may be run again. */
   unavailable: 4,
+  /** Stopped by Ctrl-C or SIGTERM (replay): the same command goes on from where it stopped. */
+  interrupted: 130,
 } as const;
 
 /**
@@ -45,7 +47,11 @@ export const CLI_EXIT: Readonly<Record<ErrorCode, number>> = {
   CLIENT_ALREADY_EXISTS: EXIT.refused,
   CLIENT_NOT_FOUND: EXIT.refused,
   EXCEPTION_NOT_FOUND: EXIT.refused,
+  REGISTRATION_WITHDRAWN: EXIT.refused,
+  NOT_IN_OUTBOX: EXIT.refused,
   IDENTITY_CODES_EXHAUSTED: EXIT.refused,
+  REGISTER_UNAVAILABLE: EXIT.unavailable,
+  RATE_LIMITED: EXIT.unavailable,
   SERVICE_UNAVAILABLE: EXIT.unavailable,
   INTERNAL: EXIT.refused,
 };

@@ -1,9 +1,12 @@
 import { Command } from 'commander';
 import { version } from '../../package.json';
+import { auditCommand } from './commands/audit';
 import { clientsCommand } from './commands/clients';
 import { exceptionsCommand } from './commands/exceptions';
 import { migrationCommand } from './commands/migration';
+import { outboxCommand } from './commands/outbox';
 import { registerCommand } from './commands/register';
+import { replayCommand } from './commands/replay';
 import { reportError } from './errors';
 import { OPTION_NAMES } from './options';
 
@@ -14,7 +17,8 @@ import { OPTION_NAMES } from './options';
 export function buildProgram(): Command {
   const program = new Command('vtj-gateway')
     .description(
-      'Operate the VTJ notification gateway: clients, SOAP exceptions, migration status, test persons.\n' +
+      'Operate the VTJ notification gateway: clients, SOAP exceptions, migration status, the outbox, the audit trail,\n' +
+        'test persons; replay a backlog of notifications to a running gateway.\n' +
         'Uses the database the gateway uses: DATABASE_URL, else the embedded database in DATA_DIR (default ./data).',
     )
     .version(version)
@@ -24,7 +28,15 @@ export function buildProgram(): Command {
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
-  for (const add of [clientsCommand, exceptionsCommand, migrationCommand, registerCommand]) {
+  for (const add of [
+    clientsCommand,
+    exceptionsCommand,
+    migrationCommand,
+    outboxCommand,
+    auditCommand,
+    registerCommand,
+    replayCommand,
+  ]) {
     add(program);
   }
   // Subcommands too: usage errors throw (exit code 1), so the database is never left open by process.exit.

@@ -113,6 +113,26 @@ export const ERROR_GUIDE: Readonly<Record<ErrorCode, { meaning: string; action: 
     meaning: 'The client has no exception in force with that id: it never had it, or it was revoked already.',
     action: 'List the client’s exceptions (GET /ops/clients/{id}) and use the id of one in force.',
   },
+  REGISTRATION_WITHDRAWN: {
+    meaning:
+      'The notification was received, but the population register never took it, and DVV’s operators withdrew it: nothing was registered, and nothing will be under this notification id.',
+    action: 'Send the notification again under a new notification id, or contact DVV about it.',
+  },
+  NOT_IN_OUTBOX: {
+    meaning: 'An operator asked to retry or withdraw a notification that is not waiting for the register.',
+    action: 'Nothing to do: the notification is registered or refused already; its status says which.',
+  },
+  RATE_LIMITED: {
+    meaning:
+      'The client (or operator) sent more requests than its budget allows (RATE_LIMIT_PER_MINUTE, RATE_LIMIT_BURST); nothing was done with this one.',
+    action:
+      'Send it again after Retry-After seconds, and spread the requests out; a notification id already sent answers as a replay.',
+  },
+  REGISTER_UNAVAILABLE: {
+    meaning: 'The population register behind the gateway does not answer, and the request needs its answer.',
+    action:
+      'Try again shortly. Notifications themselves are never refused for this: they are received (202) and delivered later.',
+  },
   IDENTITY_CODES_EXHAUSTED: {
     meaning:
       'Every personal identity code for this birth date and sex has been assigned; the birth is stored as refused.',

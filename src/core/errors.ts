@@ -99,6 +99,15 @@ export const ERROR_CATALOGUE = {
     title: 'The client has no exception in force with that id',
     message: 'This client has no exception in force with that id.',
   },
+  REGISTRATION_WITHDRAWN: {
+    title: 'The notification was not registered: DVV withdrew it from the register',
+    message:
+      'The population register could not take this notification, and DVV withdrew it unregistered; send it again under a new notification id, or contact DVV.',
+  },
+  NOT_IN_OUTBOX: {
+    title: 'The notification is not waiting for the register',
+    message: 'This notification is {status}, not waiting for the register; there is nothing to {action}.',
+  },
   IDENTITY_CODES_EXHAUSTED: {
     title: 'No personal identity code is left for this birth date and sex',
     message:
@@ -111,6 +120,17 @@ export const ERROR_CATALOGUE = {
     /** How long a caller should wait before trying again (Retry-After). */
     retryAfterSeconds: 5,
   },
+  RATE_LIMITED: {
+    title: 'Too many requests from this client',
+    message: 'This client has sent more requests than its budget allows just now; send again in a moment.',
+    retryAfterSeconds: 1,
+  },
+  REGISTER_UNAVAILABLE: {
+    title: 'The population register does not answer',
+    message:
+      'The population register does not answer just now, and this needs its answer; try again shortly.',
+    retryAfterSeconds: 5,
+  },
   INTERNAL: {
     title: 'Internal error',
     message: 'An unexpected error occurred; quote the correlation id when reporting it.',
@@ -119,6 +139,13 @@ export const ERROR_CATALOGUE = {
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
+
+/**
+ * Codes once published and since taken out of use: clients may have coded
+ * against them, so none is ever given another meaning or brought back.
+ * (test/contracts/published-codes.txt lists every code ever published.)
+ */
+export const RETIRED_CODES: readonly string[] = [];
 
 /** Field-level reasons inside VALIDATION_FAILED (and in rejections that point at a field). */
 export const FIELD_ERROR_CODES = [
@@ -202,13 +229,36 @@ export function retryAfterSeconds(code: ErrorCode): number | undefined {
   return 'retryAfterSeconds' in entry ? entry.retryAfterSeconds : undefined;
 }
 
+/** An answer never grows past its request: at most this many field errors, each field path this long. */
+export const MAX_FIELD_ERRORS = 100;
+export const MAX_FIELD_PATH = 200;
+const SUMMARY_FIELDS = 10;
+
+function bounded(field: string): string {
+  return field.length > MAX_FIELD_PATH ? `${field.slice(0, MAX_FIELD_PATH - 1)}…` : field;
+}
+
+/**
+ * Every bad field in one answer — up to MAX_FIELD_ERRORS of them, each path
+ * cut at MAX_FIELD_PATH characters — so that a request with a million unknown
+ * keys, or one enormous one, gets a small answer, not a larger copy of itself.
+ */
 export function validationFailed(errors: readonly FieldError[]): DomainError {
-  const first = errors[0];
+  const listed = errors.slice(0, MAX_FIELD_ERRORS).map((e) => ({ ...e, field: bounded(e.field) }));
+  if (errors.length > MAX_FIELD_ERRORS) {
+    listed.push({
+      field: '(body)',
+      code: 'OUT_OF_RANGE',
+      message: `${errors.length - MAX_FIELD_ERRORS} more invalid fields are not listed`,
+    });
+  }
+  const first = listed[0];
+  const names = listed.slice(0, SUMMARY_FIELDS).map((e) => e.field);
   const summary =
     errors.length === 1 && first
       ? `${first.field}: ${first.message}`
-      : `${errors.length} fields are invalid: ${errors.map((e) => e.field).join(', ')}`;
-  return new DomainError('VALIDATION_FAILED', { summary }, errors);
+      : `${errors.length} fields are invalid: ${names.join(', ')}${errors.length > SUMMARY_FIELDS ? ', …' : ''}`;
+  return new DomainError('VALIDATION_FAILED', { summary }, listed);
 }
 
 export const isDomainError = (e: unknown): e is DomainError => e instanceof DomainError;

@@ -1,6 +1,14 @@
 import type { ChannelException, Client } from './clients/client';
 import type { AuditEntry, ClientRecordInput } from './clients/records';
-import type { NewNotification, Rejection, StoredNotification } from './notifications/notification';
+import type {
+  KeyedRegistration,
+  NewNotification,
+  NotificationKey,
+  RegisterAnswer,
+  RegisterRefusal,
+  Rejection,
+  StoredNotification,
+} from './notifications/notification';
 import type {
   CodeSeriesKey,
   CodeSeriesPosition,
@@ -12,6 +20,12 @@ import type {
 
 export interface NotificationRepository {
   find(clientId: string, notificationId: string): Promise<StoredNotification | undefined>;
+  /** Those of these notifications that are stored, in any order (one round trip however many). */
+  findMany(keys: readonly NotificationKey[]): Promise<StoredNotification[]>;
+  /** Pending notifications, the oldest first: those needing attention, or those the outbox still tries. */
+  listPending(needingAttention: boolean, limit: number): Promise<StoredNotification[]>;
+  /** How many are pending: needing attention, and still tried by the outbox. */
+  countPending(): Promise<{ needsAttention: number; pending: number }>;
 }
 
 export interface NotificationWriter extends NotificationRepository {
@@ -19,8 +33,76 @@ export interface NotificationWriter extends NotificationRepository {
   insertMany(rows: readonly NewNotification[]): Promise<StoredNotification[]>;
   markRegistered(clientId: string, notificationId: string, childCode: string | null, at: Date): Promise<void>;
   markRejected(clientId: string, notificationId: string, rejection: Rejection, at: Date): Promise<void>;
-  /** Locks up to `limit` pending notifications that no other worker holds. */
-  claimPending(limit: number): Promise<StoredNotification[]>;
+  /**
+   * Locks up to `limit` pending notifications due by `now` (and not needing
+   * attention) that no other instance holds, oldest due first.
+   */
+  claimDue(now: Date, limit: number): Promise<StoredNotification[]>;
+  /** Counts an attempt of each and sets when it may be tried next (whoever claims it then). */
+  scheduleAttempts(
+    rows: readonly (NotificationKey & { attempts: number; nextAttemptAt: Date })[],
+  ): Promise<void>;
+  /**
+   * Notes how an attempt that got no answer ended, on those still pending: the attempts counted so far,
+   * when it may be tried next, what it met (null: no call went out, the last error stands), and
+   * `attentionSince` set: tried enough, now an operator's to decide.
+   */
+  recordFailures(
+    rows: readonly (NotificationKey & {
+      attempts: number;
+      nextAttemptAt: Date;
+      lastError: string | null;
+      attentionSince: Date | null;
+    })[],
+  ): Promise<void>;
+  /** The register's answers, onto those of these notifications that are still pending. */
+  recordAnswers(rows: readonly (NotificationKey & { answer: RegisterAnswer })[], at: Date): Promise<void>;
+  /** The notification, locked until the transaction ends (an operator's change waits for a delivery under way). */
+  findForUpdate(clientId: string, notificationId: string): Promise<StoredNotification | undefined>;
+  /** A pending notification due at once with its attempts counted from zero, audited; false if not pending. */
+  requeue(key: NotificationKey, at: Date, audit: AuditEntry): Promise<boolean>;
+  /**
+   * Every notification needing attention (of one client, or of all) due at once, attempts counted from
+   * zero, each audited as `notification.retry` under its client with `{ notificationId, kind, attempts }`
+   * (the attempts before) and `details`, in the same statement. Returns how many.
+   */
+  requeueNeedingAttention(
+    clientId: string | undefined,
+    at: Date,
+    audit: Pick<AuditEntry, 'operator' | 'details'>,
+  ): Promise<number>;
+  /** The final answer an operator's withdrawal got, onto a pending notification, audited; false if not pending. */
+  settleByOperator(
+    key: NotificationKey,
+    answer: RegisterAnswer,
+    at: Date,
+    audit: AuditEntry,
+  ): Promise<boolean>;
+}
+
+/**
+ * The population register beyond the gateway (REGISTER_URL). Answers every
+ * registration of a batch, in order: the first answer ever given for its
+ * key, or its refusal of that one registration. Throws when it did not
+ * answer: unreachable, too slow, failing; an error whose `permanent` is true
+ * (the request refused as a whole) would meet the same if sent again.
+ */
+export interface RemoteRegister {
+  register(items: readonly KeyedRegistration[]): Promise<(RegisterAnswer | RegisterRefusal)[]>;
+  /** Closes keys for good (openapi/register.yaml, /v1/withdrawals): each key's final answer, in order. */
+  withdraw(keys: readonly string[]): Promise<RegisterAnswer[]>;
+}
+
+/**
+ * The register's own record of answers by idempotency key (the reference
+ * register service), inside its transaction.
+ */
+export interface RegistrationLog {
+  /** Takes the keys nobody has taken (waiting for a concurrent taker to finish); returns those taken. */
+  take(entries: readonly { key: string; fingerprint: string }[], at: Date): Promise<Set<string>>;
+  /** The answers recorded for these keys, with the fingerprint each was first given with. */
+  find(keys: readonly string[]): Promise<Map<string, { fingerprint: string; answer: RegisterAnswer | null }>>;
+  record(answers: readonly { key: string; answer: RegisterAnswer }[]): Promise<void>;
 }
 
 /**
@@ -39,6 +121,15 @@ export interface RegisterPort {
    * person whose lock had to be waited for comes back as its holder left it.
    */
   lockPersons(codes: readonly string[]): Promise<Person[]>;
+  /**
+   * `lockPersons` and then `lockCodeSeries`, as one step (one round trip on
+   * a database): every person's lock is taken before any series lock, as
+   * when the two are called one after the other.
+   */
+  lockPersonsAndSeries(
+    codes: readonly string[],
+    series: readonly { key: CodeSeriesKey; initial: CodeSeriesPosition }[],
+  ): Promise<{ persons: Person[]; series: CodeSeriesPosition[] }>;
   /** Adds the persons whose code is free; returns the codes it added. */
   claimPersons(persons: readonly NewPerson[]): Promise<Set<string>>;
   /**
@@ -64,6 +155,7 @@ export interface RegisterPort {
 export interface Transaction {
   notifications: NotificationWriter;
   register: RegisterPort;
+  registrations: RegistrationLog;
   /** Runs `fn` inside a savepoint: when it throws, its writes are undone and the transaction goes on. */
   attempt<T>(fn: () => Promise<T>): Promise<T>;
 }
@@ -123,6 +215,8 @@ export interface RegisterGuard {
 export interface Health {
   /** Which store it is, for the readiness answer: `pg` or `pglite`. */
   readonly database: string;
+  /** What an acknowledged notification survives on this store, in words for operators. */
+  readonly durability: string;
   ready(): Promise<boolean>;
 }
 

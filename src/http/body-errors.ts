@@ -25,3 +25,16 @@ export function bodyParserError(err: unknown): DomainError | undefined {
       return undefined;
   }
 }
+
+/**
+ * Refuses a body whose declared length is over the limit before a byte of it
+ * is read. (The body parsers would read it all first, to throw it away.)
+ */
+export function declaredLengthWithin(limit: number) {
+  return (req: { get(name: string): string | undefined }, _res: unknown, next: (err?: unknown) => void) => {
+    const declared = Number(req.get('Content-Length'));
+    if (Number.isFinite(declared) && declared > limit) {
+      next(new DomainError('PAYLOAD_TOO_LARGE', { limit: `at most ${limit} bytes` }));
+    } else next();
+  };
+}

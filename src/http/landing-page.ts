@@ -1,5 +1,12 @@
+import type { Channel } from '../core/clients/client';
+import { CHANNEL_PLACES } from './channel-names';
 import { html, raw } from './html';
 import { STYLESHEET } from './stylesheet';
+
+const contractLink = (channel: Channel) => {
+  const { contract } = CHANNEL_PLACES[channel];
+  return html`<a href="${contract}">${contract}</a>`;
+};
 
 /** `GET /`: what this is, and where everything is. Static: the same for every visitor, no personal data. */
 export const LANDING_PAGE = html`<!doctype html>
@@ -20,10 +27,12 @@ A registered birth answers at once with the child's new personal identity code.<
 <h2>Interfaces</h2>
 <ul>
   <li><strong>REST</strong> (JSON, for every client): <code>POST /v1/births</code>, <code>POST /v1/deaths</code>,
-    <code>GET /v1/notifications/{notificationId}</code>. Contract: <a href="/v1/openapi.json">/v1/openapi.json</a>
+    <code>GET /v1/notifications/{notificationId}</code>. Contract: ${contractLink('rest')}
     (OpenAPI 3.1).</li>
-  <li><strong>SOAP v2</strong> (migration period): <a href="/soap/v2?wsdl">/soap/v2?wsdl</a></li>
-  <li><strong>Legacy SOAP</strong> (migration period): <a href="/soap/legacy?wsdl">/soap/legacy?wsdl</a></li>
+  <li><strong>SOAP v2</strong> (migration period): ${contractLink('soap-v2')}</li>
+  <li><strong>Legacy SOAP</strong> (migration period): ${contractLink('legacy-soap')}</li>
+  <li>Many at once (batch runs, a backlog after an outage): <code>POST /v1/batches</code>, each item
+    answered as its own REST request.</li>
   <li>Moving from SOAP to REST: <code>POST /v1/migration/translate</code> turns a SOAP request into the REST
     request that does the same.</li>
 </ul>

@@ -4,10 +4,9 @@ import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020'
 import type { FieldError } from '../core/errors';
 import { PACKAGE_ROOT } from './package-root';
 
-const FILE = path.join(PACKAGE_ROOT, 'openapi', 'openapi.yaml');
-/** The same document as JSON, which the build writes beside the compiled code: read in a fraction of the time. */
-const BUILT = path.join(__dirname, 'openapi.json');
-const SCHEMA_ID = 'urn:vtj-gateway:openapi';
+/** The documents in openapi/: the gateway's own REST interface, and the register's it calls (REGISTER_URL). */
+export type DocumentName = 'openapi' | 'register';
+const schemaId = (doc: DocumentName) => `urn:vtj-gateway:${doc}`;
 
 export interface OpenApiDocument {
   paths: Record<string, Record<string, unknown>>;
@@ -15,24 +14,34 @@ export interface OpenApiDocument {
   [k: string]: unknown;
 }
 
-/** The OpenAPI document: the one source of truth for the REST wire format. Read once. */
-export const openApiDocument: OpenApiDocument = existsSync(BUILT)
-  ? JSON.parse(readFileSync(BUILT, 'utf8'))
-  : // Run from source (tsx): the YAML itself, with the parser loaded only then.
-    (require('yaml') as typeof import('yaml')).parse(readFileSync(FILE, 'utf8'));
+/**
+ * A document of openapi/, read once: the JSON the build writes beside the
+ * compiled code (read in a fraction of the time), or run from source (tsx)
+ * the YAML itself, with the parser loaded only then.
+ */
+function readDocument(doc: DocumentName): OpenApiDocument {
+  const built = path.join(__dirname, `${doc}.json`);
+  if (existsSync(built)) return JSON.parse(readFileSync(built, 'utf8'));
+  const yaml = require('yaml') as typeof import('yaml');
+  return yaml.parse(readFileSync(path.join(PACKAGE_ROOT, 'openapi', `${doc}.yaml`), 'utf8'));
+}
+
+/** The OpenAPI document: the one source of truth for the REST wire format. */
+export const openApiDocument: OpenApiDocument = readDocument('openapi');
 
 /**
- * Validators compiled from the document's component schemas. They are the
+ * Validators compiled from a document's component schemas. They are the
  * structural gate of the wire format (required members, types, unknown
  * members, enumerations, sizes); the meaning of values — formats, ranges,
  * dates, check characters — is judged once, by the core, with finer codes.
  *
  * Compiled on first use: a CLI command that needs none starts without them.
- * The document itself is checked by the contract tests (Redocly), so Ajv
- * does not check the schemas against the meta-schema again at every start.
+ * The documents themselves are checked by the contract tests (Redocly), so
+ * Ajv does not check the schemas against the meta-schema again at every start.
  */
-let compiler: Ajv2020 | undefined;
-function ajv(): Ajv2020 {
+const compilers = new Map<DocumentName, Ajv2020>();
+function ajv(doc: DocumentName = 'openapi'): Ajv2020 {
+  let compiler = compilers.get(doc);
   if (!compiler) {
     compiler = new Ajv2020({
       allErrors: true,
@@ -41,20 +50,22 @@ function ajv(): Ajv2020 {
       validateFormats: false,
       validateSchema: false,
     });
+    const source = doc === 'openapi' ? openApiDocument : readDocument(doc);
     const defs = JSON.parse(
-      JSON.stringify(openApiDocument.components.schemas).replaceAll('#/components/schemas/', '#/$defs/'),
+      JSON.stringify(source.components.schemas).replaceAll('#/components/schemas/', '#/$defs/'),
     );
-    compiler.addSchema({ $id: SCHEMA_ID, $defs: defs });
+    compiler.addSchema({ $id: schemaId(doc), $defs: defs });
+    compilers.set(doc, compiler);
   }
   return compiler;
 }
 
 /** A component schema's validator, compiled when first called for. */
-export function schemaValidator(name: string): () => ValidateFunction {
+export function schemaValidator(name: string, doc: DocumentName = 'openapi'): () => ValidateFunction {
   let v: ValidateFunction | undefined;
   return () => {
-    v ??= ajv().getSchema(`${SCHEMA_ID}#/$defs/${name}`);
-    if (!v) throw new Error(`no schema ${name} in openapi.yaml`);
+    v ??= ajv(doc).getSchema(`${schemaId(doc)}#/$defs/${name}`);
+    if (!v) throw new Error(`no schema ${name} in ${doc}.yaml`);
     return v;
   };
 }
@@ -64,7 +75,9 @@ export function inlineValidator(schema: object): () => ValidateFunction {
   let v: ValidateFunction | undefined;
   return () => {
     v ??= ajv().compile(
-      JSON.parse(JSON.stringify(schema).replaceAll('#/components/schemas/', `${SCHEMA_ID}#/$defs/`)),
+      JSON.parse(
+        JSON.stringify(schema).replaceAll('#/components/schemas/', `${schemaId('openapi')}#/$defs/`),
+      ),
     );
     return v;
   };
@@ -126,7 +139,14 @@ export function structuralErrors(errors: readonly ErrorObject[] | null | undefin
     }
   }
   // One message per field is enough: a missing object also fails its type check.
-  return out.filter((e, i) => out.findIndex((o) => o.field === e.field && o.code === e.code) === i);
+  // (A Set, not a search per error: a body with 60,000 unknown keys must not cost 60,000² steps.)
+  const seen = new Set<string>();
+  return out.filter((e) => {
+    const key = `${e.field}\n${e.code}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** `/child/sex` → `child.sex`; `/3/personalIdentityCode` → `[3].personalIdentityCode`. */

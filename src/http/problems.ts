@@ -35,7 +35,12 @@ export const PROBLEMS: Readonly<Record<ErrorCode, { status: number; hint?: strin
   CLIENT_ALREADY_EXISTS: { status: 409 },
   CLIENT_NOT_FOUND: { status: 404 },
   EXCEPTION_NOT_FOUND: { status: 404 },
+  // Final: the notification is closed unregistered; what to do differs from a refusal of its content.
+  REGISTRATION_WITHDRAWN: { status: 409 },
+  NOT_IN_OUTBOX: { status: 409 },
   IDENTITY_CODES_EXHAUSTED: { status: 503 },
+  REGISTER_UNAVAILABLE: { status: 503 },
+  RATE_LIMITED: { status: 429 },
   SERVICE_UNAVAILABLE: { status: 503 },
   INTERNAL: { status: 500 },
 };
@@ -60,8 +65,26 @@ export function problemBody(err: DomainError, correlationId: string) {
   };
 }
 
+/**
+ * A body refused for its size is not read to its end: the answer closes the
+ * connection, so the rest of a 50 MB upload is never taken in.
+ */
+export function closeAfterRefusedBody(res: Response, err: DomainError): void {
+  if (err.code !== 'PAYLOAD_TOO_LARGE') return;
+  res.set('Connection', 'close');
+  const req = res.req;
+  // Once the answer is out: no more reading (the sender's writes stall), and the connection is gone soon
+  // after — not at once, so the answer is not lost to a reset while the sender is still sending.
+  // (Node itself would read the rest to throw it away, to keep the connection: the socket is paused instead.)
+  res.once('finish', () => {
+    req.socket.pause();
+    setTimeout(() => req.socket.destroy(), 500).unref();
+  });
+}
+
 export function sendProblem(res: Response, err: DomainError, correlationId: string): void {
   const body = problemBody(err, correlationId);
+  closeAfterRefusedBody(res, err);
   const retryAfter = retryAfterSeconds(err.code);
   if (retryAfter !== undefined) res.set('Retry-After', String(retryAfter));
   res.status(body.status).type('application/problem+json').send(JSON.stringify(body));

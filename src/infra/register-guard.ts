@@ -1,23 +1,47 @@
 import CircuitBreaker from 'opossum';
 import { isDomainError } from '../core/errors';
 import type { RegisterGuard } from '../core/ports';
+import { RegisterRefusedRequest } from './remote-register';
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export interface BreakerSettings {
+  /** Past this, a call counts as failed and its caller goes on (the HTTP call is aborted by then too). */
+  timeoutMs: number | false;
+  volumeThreshold: number;
+  errorThresholdPercentage: number;
+  resetTimeoutMs: number;
+}
+
+/** For the embedded register: its calls run in the gateway's own transaction, which must not be left running. */
+export const EMBEDDED_BREAKER: BreakerSettings = {
+  timeoutMs: false,
+  volumeThreshold: 5,
+  errorThresholdPercentage: 50,
+  resetTimeoutMs: 10_000,
+};
 
 /**
  * The circuit breaker around register calls (opossum). The register's
- * business rejections are answers, not failures, so they never open it; when
- * it is open, calls fail at once and notifications are stored as pending.
- * No opossum timeout: a timed-out call would go on using its transaction.
+ * business refusals are answers, not failures, and a request it refused as
+ * malformed says nothing of its health: neither opens the circuit. While it
+ * is open, calls fail at once (no call waits for a register known to be
+ * down) and notifications stay pending; after `resetTimeoutMs` one call goes
+ * through (half-open), and its outcome closes or reopens the circuit.
  */
-export function circuitBreakerGuard(): RegisterGuard & { breaker: CircuitBreaker } {
+export function circuitBreakerGuard(
+  settings: BreakerSettings = EMBEDDED_BREAKER,
+): RegisterGuard & { breaker: CircuitBreaker; state(): BreakerState } {
   const breaker = new CircuitBreaker((fn: () => Promise<unknown>) => fn(), {
-    timeout: false,
-    errorThresholdPercentage: 50,
-    volumeThreshold: 5,
-    resetTimeout: 10_000,
-    errorFilter: (err: unknown) => isDomainError(err),
+    timeout: settings.timeoutMs,
+    errorThresholdPercentage: settings.errorThresholdPercentage,
+    volumeThreshold: settings.volumeThreshold,
+    resetTimeout: settings.resetTimeoutMs,
+    errorFilter: (err: unknown) => isDomainError(err) || err instanceof RegisterRefusedRequest,
   });
   return {
     breaker,
     run: <T>(fn: () => Promise<T>) => breaker.fire(fn) as Promise<T>,
+    state: () => (breaker.opened ? 'open' : breaker.halfOpen ? 'half-open' : 'closed'),
   };
 }

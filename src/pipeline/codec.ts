@@ -37,6 +37,8 @@ export interface DecodedRequest {
    * would be (null: as the caller).
    */
   checkOnly?: { asClientId: string | null };
+  /** An item of a batch request: registered in the core's bulk lane, with the other batch items. */
+  bulk?: boolean;
 }
 
 export type Outcome =
@@ -61,6 +63,35 @@ export type Handled =
 export interface RequestInfo {
   method: string;
   path: string;
+  /** The request's id (X-Request-Id): the correlation id of an error answer, when there is one. */
+  requestId?: string;
+  /** The X-Road message id (the X-Road-Id header, or the SOAP xrd:id once the envelope is read). */
+  readonly xRoadId?: string;
+  /** Set by a channel for a notification request (birth, death, status): its end is audited, once. */
+  audit?: AuditContext;
+}
+
+/**
+ * What a channel knows of a notification request before the pipeline has
+ * judged it, for its audit row: set when the request arrives (so that a
+ * refusal before the body is read is audited too) and filled in as the
+ * channel reads the message. One context per audited request: the pipeline
+ * records it once, whichever path ends the request.
+ */
+export interface AuditContext {
+  /** The channel; `batch` for an item of a batch request (REST's rules, a row per item). */
+  channel: Channel | 'batch';
+  /** Null until the channel knows it (SOAP: once the envelope is read). */
+  operation: Operation | null;
+  /** The X-Road client the request names, decoded; null when it names none or names it badly. */
+  claimedClientId: string | null;
+  /** The X-Road message id and userId, as sent (the trail masks and hashes them). */
+  xRoadId: string | null;
+  userId: string | null;
+  /** The HTTP status this channel answers a Handled with. */
+  httpStatus(handled: Handled): number;
+  /** Set by the pipeline once the row is recorded. */
+  recorded?: boolean;
 }
 
 /** Counts notifications by channel, kind and outcome (Prometheus in production). */

@@ -2,9 +2,14 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { validateBirth } from '../../src/core/notifications/birth';
+import { fingerprint } from '../../src/core/notifications/fingerprint';
 import { helsinkiDate } from '../../src/core/time/helsinki';
 import { createPgliteDatabase } from '../../src/infra/pg/pglite-database';
+import { createStore } from '../../src/infra/pg/store';
 import { usageQueries } from '../../src/infra/pg/usage-sql';
+import { systemClock } from '../../src/infra/system-clock';
+import { birthInput } from '../helpers/builders';
 import { holdLockInAnotherProcess } from '../helpers/lock-holder';
 import { newTempDir } from '../helpers/test-db';
 import { type CliResult, explain, runCli } from './run-cli';
@@ -325,5 +330,90 @@ describe('operator CLI (vtj-gateway) end to end on the embedded database', funct
         'no identity code in output',
       );
     }
+  });
+
+  it('outbox list, retry and withdraw: what waits for the register, and an operator closing it', async () => {
+    const empty = await ok(['outbox', 'list']);
+    assert.equal(empty.stdout, 'No notification needs attention.\n');
+    // A birth the register never took, tried enough: written as the gateway would have left it.
+    const db = await createPgliteDatabase(dataDir);
+    try {
+      const store = createStore(db, { clock: systemClock, clientCacheMs: 0 });
+      const content = validateBirth(birthInput({ id: 'cli-stuck-1', mother: PERSONS[0] }), {
+        now: new Date(),
+        sandbox: true,
+      });
+      const ids = ['cli-stuck-1', 'cli-stuck-2'];
+      await store.transaction(async (tx) => {
+        await tx.notifications.insertMany(
+          ids.map((notificationId) => ({
+            clientId: REST_CLIENT,
+            notificationId,
+            kind: 'birth' as const,
+            channel: 'rest' as const,
+            fingerprint: fingerprint(content),
+            sandbox: true,
+            content,
+            status: 'pending' as const,
+            childCode: null,
+            rejection: null,
+            receivedAt: new Date(now - DAY),
+            registeredAt: null,
+          })),
+        );
+        await tx.notifications.recordFailures(
+          ids.map((notificationId) => ({
+            clientId: REST_CLIENT,
+            notificationId,
+            attempts: 30,
+            nextAttemptAt: new Date(),
+            lastError: 'RegisterUnavailable HTTP_503: the register answered HTTP 503',
+            attentionSince: new Date(),
+          })),
+        );
+      });
+    } finally {
+      await db.close();
+    }
+    const listed = await ok(['outbox', 'list', '--json']);
+    const [entry] = JSON.parse(listed.stdout).needsAttention;
+    assert.equal(JSON.parse(listed.stdout).needsAttention.length, 2);
+    assert.equal(entry.notificationId, 'cli-stuck-1');
+    assert.match(entry.lastError, /503/);
+    assert.ok(!listed.stdout.includes(PERSONS[0] as string), 'no identity code in the outbox view');
+    const table = await ok(['outbox', 'list']);
+    assert.match(table.stdout, /cli-stuck-1 .*needs attention/);
+
+    const retried = JSON.parse((await ok(['outbox', 'retry', REST_CLIENT, 'cli-stuck-1', '--json'])).stdout);
+    assert.deepEqual([retried.attempts, retried.needsAttentionSince], [0, null]);
+    const usage = await cli(['outbox', 'retry', REST_CLIENT]);
+    assert.equal(usage.code, 1, explain(['outbox', 'retry'], usage));
+    assert.match(usage.stderr, /--all/);
+    const all = await ok(['outbox', 'retry', '--all', '--client', REST_CLIENT, '--operator', 'bob']);
+    assert.equal(
+      all.stdout,
+      `1 notification is due now (of ${REST_CLIENT}); the gateway sends them on its next rounds.\n`,
+    );
+    assert.deepEqual(JSON.parse((await ok(['outbox', 'retry', '--all', '--json'])).stdout), { retried: 0 });
+    assert.equal((await ok(['outbox', 'list'])).stdout, 'No notification needs attention.\n');
+    const withdrawn = await ok(['outbox', 'withdraw', REST_CLIENT, 'cli-stuck-1', '--operator', 'alice']);
+    assert.equal(
+      withdrawn.stdout,
+      `cli-stuck-1 of ${REST_CLIENT} is now rejected (REGISTRATION_WITHDRAWN).\n`,
+    );
+    const again = await cli(['outbox', 'withdraw', REST_CLIENT, 'cli-stuck-1']);
+    assert.equal(again.code, 1, explain(['outbox', 'withdraw'], again));
+    assert.match(again.stderr, /NOT_IN_OUTBOX|not waiting for the register/);
+    const shown = JSON.parse((await ok(['clients', 'show', REST_CLIENT, '--json'])).stdout);
+    assert.deepEqual(
+      shown.audit
+        .filter((a: { action: string }) => a.action.startsWith('notification.'))
+        .map((a: { action: string; operator: string }) => [a.action, a.operator]),
+      [
+        ['notification.retry', `cli:${userInfo().username}`],
+        ['notification.retry', 'bob'],
+        ['notification.withdraw', 'alice'],
+      ],
+    );
   });
 });

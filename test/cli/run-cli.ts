@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { lineWriter } from '../helpers/run-log';
 
 const ROOT = join(__dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'vtj-gateway.cjs');
@@ -13,7 +14,8 @@ export interface CliResult {
 /**
  * Runs `node bin/vtj-gateway.cjs …` as an operator would, always on the
  * embedded database in `dataDir` (DATABASE_URL removed even when the suite
- * runs against PostgreSQL), logging off.
+ * runs against PostgreSQL), logging as in production (warnings and errors,
+ * to stderr). All it writes goes to the run's log too (test/helpers/run-log.ts).
  */
 export function runCli(
   dataDir: string,
@@ -23,7 +25,7 @@ export function runCli(
   const env: Record<string, string | undefined> = {
     ...process.env,
     DATA_DIR: dataDir,
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: 'info',
     ...opts.env,
   };
   delete env.DATABASE_URL;
@@ -31,11 +33,19 @@ export function runCli(
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: 'pipe' });
     let stdout = '';
     let stderr = '';
+    const logOut = lineWriter('cli');
+    const logErr = lineWriter('cli');
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
+      logOut.write(d);
     });
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
+      logErr.write(d);
+    });
+    child.on('close', () => {
+      logOut.end();
+      logErr.end();
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));

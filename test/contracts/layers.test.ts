@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { buildSync } from 'esbuild';
 
 /**
@@ -13,16 +13,29 @@ import { buildSync } from 'esbuild';
  *   pipeline  the one request flow, over the core
  *   infra     databases, logger, clock, breaker: the core's ports implemented
  *   http      the kit the channels and the operator API build with
- *   channels  one folder per channel codec (rest, soap, translate); a channel may use the
- *             pipeline and the kit, never another channel — but translate reads SOAP
+ *   channels  one folder per channel codec (rest, soap, translate, batch); a channel may use the
+ *             pipeline and the kit, never another channel — but translate reads SOAP, and
+ *             batch (the REST interface's batch form) answers each item as REST does
  *   ops       the operator API and page
- *   cli       the command line: a composition root of its own (it builds the services)
+ *   register-service  the reference register service (openapi/register.yaml): a composition of its own
+ *   cli       the command line: a composition root of its own (it builds the services); of the
+ *             channels only translate (the replay sends SOAP envelopes as the REST items they mean)
  *   root      src/*.ts: settings and the composition (app, services, gateway, main)
  */
 const ROOT = join(__dirname, '..', '..');
 const SRC = join(ROOT, 'src');
 
-type Layer = 'core' | 'pipeline' | 'infra' | 'http' | 'channels' | 'ops' | 'cli' | 'demo' | 'root';
+type Layer =
+  | 'core'
+  | 'pipeline'
+  | 'infra'
+  | 'http'
+  | 'channels'
+  | 'ops'
+  | 'register-service'
+  | 'cli'
+  | 'demo'
+  | 'root';
 const MAY_IMPORT: Readonly<Record<Layer, readonly Layer[]>> = {
   core: ['core'],
   pipeline: ['pipeline', 'core'],
@@ -30,7 +43,8 @@ const MAY_IMPORT: Readonly<Record<Layer, readonly Layer[]>> = {
   http: ['http', 'pipeline', 'core', 'root'],
   channels: ['channels', 'http', 'pipeline', 'core'],
   ops: ['ops', 'http', 'core'],
-  cli: ['cli', 'ops', 'infra', 'core', 'root'],
+  'register-service': ['register-service', 'http', 'infra', 'core', 'root'],
+  cli: ['cli', 'channels', 'ops', 'register-service', 'infra', 'core', 'root'],
   demo: ['demo', 'core'],
   root: ['root', 'core', 'pipeline', 'infra', 'http', 'channels', 'ops', 'demo'],
 };
@@ -43,7 +57,12 @@ const PACKAGES_OF: Partial<Record<Layer, (name: string) => boolean>> = {
   channels: (p) => ['express', 'saxes'].includes(p),
 };
 /** Channels that may read another channel's codec: the translate route reads SOAP envelopes. */
-const CHANNEL_USES: Readonly<Record<string, readonly string[]>> = { translate: ['soap'] };
+/** The channels the CLI may read: the SOAP→REST translation, for `replay` of a folder of envelopes. */
+const CLI_CHANNELS: readonly string[] = ['translate'];
+const CHANNEL_USES: Readonly<Record<string, readonly string[]>> = {
+  translate: ['soap'],
+  batch: ['rest'],
+};
 
 function layerOf(file: string): { layer: Layer; channel?: string } {
   const parts = relative(SRC, file).split(sep);
@@ -94,19 +113,46 @@ describe('layering: which folder of src/ may import which', () => {
           continue;
         }
         if (!imp.path.startsWith('src/')) continue;
-        const to = layerOf(join(ROOT, imp.path));
-        const ok =
-          MAY_IMPORT[from.layer].includes(to.layer) &&
-          (to.layer !== 'root' ||
-            ['root', 'cli'].includes(from.layer) ||
-            ROOT_FILES_BELOW.includes(imp.path.slice(4))) &&
-          (from.layer !== 'channels' ||
-            to.layer !== 'channels' ||
-            to.channel === from.channel ||
-            (CHANNEL_USES[from.channel as string] ?? []).includes(to.channel as string));
-        if (!ok) wrong.push(`${input} → ${imp.path}`);
+        if (!allowedEdge(from, join(ROOT, imp.path))) wrong.push(`${input} → ${imp.path}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
+
+  // esbuild drops imports that only bring types; the layering holds for them too.
+  it('has no type-only import a layer may not make', () => {
+    const wrong: string[] = [];
+    for (const file of sources(SRC)) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^(?:import|export)\s+type\b[^;]*?from\s+'(\.{1,2}\/[^']+)'/gms)) {
+        const target = resolve(dirname(file), `${m[1]}.ts`);
+        if (!allowedEdge(layerOf(file), target)) wrong.push(`${relative(ROOT, file)} → type ${m[1]}`);
+      }
+      for (const m of text.matchAll(/^import\s+\{([^}]*)\}\s+from\s+'(\.{1,2}\/[^']+)'/gm)) {
+        const names = (m[1] as string)
+          .split(',')
+          .map((n) => n.trim())
+          .filter(Boolean);
+        if (names.length === 0 || !names.every((n) => n.startsWith('type '))) continue;
+        const target = resolve(dirname(file), `${m[2]}.ts`);
+        if (!allowedEdge(layerOf(file), target)) wrong.push(`${relative(ROOT, file)} → type ${m[2]}`);
       }
     }
     assert.deepEqual(wrong, []);
   });
 });
+
+/** May a file of layer `from` import the file `target`? */
+function allowedEdge(from: { layer: Layer; channel?: string }, target: string): boolean {
+  const to = layerOf(target);
+  const rel = relative(SRC, target).split(sep).join('/');
+  return (
+    MAY_IMPORT[from.layer].includes(to.layer) &&
+    (to.layer !== 'root' || ['root', 'cli'].includes(from.layer) || ROOT_FILES_BELOW.includes(rel)) &&
+    (from.layer !== 'cli' || to.layer !== 'channels' || CLI_CHANNELS.includes(to.channel as string)) &&
+    (from.layer !== 'channels' ||
+      to.layer !== 'channels' ||
+      to.channel === from.channel ||
+      (CHANNEL_USES[from.channel as string] ?? []).includes(to.channel as string))
+  );
+}

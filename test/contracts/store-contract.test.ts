@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
+import type { AuditEntry } from '../../src/core/clients/records';
 import { validateBirth } from '../../src/core/notifications/birth';
 import { fingerprint } from '../../src/core/notifications/fingerprint';
-import type { NewNotification, NotificationStatus } from '../../src/core/notifications/notification';
+import {
+  type NewNotification,
+  NOT_YET_TRIED,
+  type NotificationStatus,
+} from '../../src/core/notifications/notification';
 import type { Store } from '../../src/core/ports';
 import type { CodeSeriesKey, CodeSeriesPosition, Person } from '../../src/core/register/person';
+import { auditQueries } from '../../src/infra/pg/clients-sql';
+import type { Database, Queryable } from '../../src/infra/pg/database';
 import { createStore } from '../../src/infra/pg/store';
 import { MemoryStore } from '../core/fakes/memory-store';
 import { birthInput, hetu } from '../helpers/builders';
@@ -24,6 +31,36 @@ interface Subject {
   notificationIds(): Promise<string[]>;
   /** Whether a read outside a transaction runs while the transaction is open (PGlite runs one thing at a time). */
   concurrent: boolean;
+  /** Whether two transactions run at once (PostgreSQL); the fake and PGlite run one at a time. */
+  overlapping: boolean;
+  /** A client's audit trail (the audit_log rows written with notification changes). */
+  auditTrail(clientId: string): Promise<AuditEntry[]>;
+  /** The next statement that records a death fails in the database, wherever it is sent from. */
+  failNextDeathWrite(): void;
+}
+
+/**
+ * The real database, whose next statement writing a death is replaced by one
+ * that fails in the database itself (a division by zero), so the failure
+ * lands where the store really sends that write: alone, or carried in front
+ * of a notification insert.
+ */
+function failingDeathWrites(real: Database, armed: { next: boolean }): Database {
+  const sabotaged = (tx: Queryable): Queryable => ({
+    query: (text, params) => {
+      if (!armed.next || !/UPDATE persons p SET death_date/.test(text)) return tx.query(text, params);
+      armed.next = false;
+      return tx.query('SELECT 1 / 0');
+    },
+    exec: (sql) => tx.exec(sql),
+  });
+  return {
+    kind: real.kind,
+    query: (text, params) => real.query(text, params),
+    exec: (sql) => real.exec(sql),
+    transaction: (fn) => real.transaction((tx) => fn(sabotaged(tx))),
+    close: () => real.close(),
+  };
 }
 
 const NOW = '2026-11-23T10:00:00.000Z';
@@ -77,13 +114,17 @@ async function memorySubject(): Promise<Subject> {
     series: async (key) => store.codeSeries(key),
     notificationIds: async () => store.allNotifications().map((n) => n.notificationId),
     concurrent: true,
+    overlapping: false,
+    auditTrail: async (clientId) => store.auditEntries().filter((a) => a.clientId === clientId),
+    failNextDeathWrite: () => store.failNext('markDeceased', new Error('division by zero')),
   };
 }
 
 async function realSubject(): Promise<Subject> {
   await resetDb();
   const db = await sharedDb();
-  const store = createStore(db, { clock: fixedClock(NOW), clientCacheMs: 0 });
+  const armed = { next: false };
+  const store = createStore(failingDeathWrites(db, armed), { clock: fixedClock(NOW), clientCacheMs: 0 });
   const client = {
     id: CLIENT,
     name: 'n',
@@ -113,6 +154,11 @@ async function realSubject(): Promise<Subject> {
       return rows.map((r) => r.id);
     },
     concurrent: usingRealPostgres,
+    overlapping: usingRealPostgres,
+    auditTrail: (clientId) => auditQueries(db).trail(clientId),
+    failNextDeathWrite: () => {
+      armed.next = true;
+    },
   };
 }
 
@@ -215,6 +261,41 @@ for (const [name, make] of SUBJECTS) {
       assert.deepEqual(await s.series(MALE_21), { signIndex: 1, number: 7 });
     });
 
+    it('lockPersonsAndSeries gives what lockPersons and then lockCodeSeries give, in one step', async () => {
+      await s.store.loadPersons([loaded(MOTHER, '1952-10-13'), loaded(MOTHER2, '1990-05-15', '2026-01-01')]);
+      await s.store.transaction(async (tx) => {
+        await tx.register.lockCodeSeries([{ key: MALE_21, initial: START }]);
+        await tx.register.saveCodeSeries([{ key: MALE_21, position: { signIndex: 1, number: 7 } }]);
+      });
+      const locked = await s.store.transaction((tx) =>
+        tx.register.lockPersonsAndSeries(
+          [MOTHER2, A2, MOTHER],
+          [
+            { key: FEMALE_21, initial: START },
+            { key: MALE_21, initial: START },
+          ],
+        ),
+      );
+      assert.deepEqual(
+        locked.persons
+          .map((p) => [p.personalIdentityCode, p.birthDate, p.deathDate])
+          .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+        [
+          [MOTHER, '1952-10-13', null],
+          [MOTHER2, '1990-05-15', '2026-01-01'],
+        ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      );
+      assert.deepEqual(locked.series, [START, { signIndex: 1, number: 7 }]);
+      assert.deepEqual(await s.series(FEMALE_21), START);
+      // Without series it is lockPersons alone; without persons, the series alone.
+      const alone = await s.store.transaction((tx) => tx.register.lockPersonsAndSeries([MOTHER], []));
+      assert.deepEqual([alone.persons.length, alone.series], [1, []]);
+      const seriesOnly = await s.store.transaction((tx) =>
+        tx.register.lockPersonsAndSeries([], [{ key: MALE_21, initial: START }]),
+      );
+      assert.deepEqual(seriesOnly, { persons: [], series: [{ signIndex: 1, number: 7 }] });
+    });
+
     it('lockCodeSeries fails when a series is named twice (SQLSTATE 21000), and the series is not created', async () => {
       await assert.rejects(
         s.store.transaction((tx) =>
@@ -243,7 +324,7 @@ for (const [name, make] of SUBJECTS) {
     it('insertMany stores the rows as given and skips ids that are taken or given twice', async () => {
       const n = notification('b-2', 'registered');
       const [row] = await s.store.transaction((tx) => tx.notifications.insertMany([n]));
-      assert.deepEqual(row, { ...n, updatedAt: n.receivedAt });
+      assert.deepEqual(row, { ...n, updatedAt: n.receivedAt, delivery: NOT_YET_TRIED });
       const found = await s.store.notifications.find(n.clientId, n.notificationId);
       assert.deepEqual({ ...found, content: undefined }, { ...row, content: undefined });
       assert.deepEqual(found?.content, n.content);
@@ -252,25 +333,256 @@ for (const [name, make] of SUBJECTS) {
       const again = await s.store.transaction((tx) =>
         tx.notifications.insertMany([notification('b-2'), fresh, { ...fresh, status: 'rejected' }]),
       );
-      assert.deepEqual(again, [{ ...fresh, updatedAt: fresh.receivedAt }]);
+      assert.deepEqual(again, [{ ...fresh, updatedAt: fresh.receivedAt, delivery: NOT_YET_TRIED }]);
       assert.deepEqual((await s.notificationIds()).sort(), ['a-1', 'b-2']);
       assert.deepEqual(await s.store.transaction((tx) => tx.notifications.insertMany([])), []);
     });
 
-    it('claimPending returns pending notifications oldest first, up to the limit', async () => {
+    it('claimDue returns the pending notifications due by then, never-tried and earliest due first', async () => {
+      const later = new Date('2026-11-23T10:05:00.000Z');
       await s.store.transaction((tx) =>
         tx.notifications.insertMany([
           notification('p-1', 'pending', '2026-11-23T10:00:01.000Z'),
           notification('p-2'),
+          { ...notification('p-3'), delivery: { ...NOT_YET_TRIED, attempts: 1, nextAttemptAt: later } },
           notification('r-1', 'registered'),
         ]),
       );
-      const claimed = await s.store.transaction((tx) => tx.notifications.claimPending(5));
-      assert.deepEqual(
-        claimed.map((n) => n.notificationId),
-        ['p-2', 'p-1'],
+      const due = (at: string, limit = 5) =>
+        s.store.transaction(async (tx) =>
+          (await tx.notifications.claimDue(new Date(at), limit)).map((n) => n.notificationId),
+        );
+      assert.deepEqual(await due(NOW), ['p-2', 'p-1']);
+      assert.deepEqual(await due('2026-11-23T10:05:00.000Z'), ['p-2', 'p-1', 'p-3']);
+      assert.deepEqual(await due(NOW, 1), ['p-2']);
+    });
+
+    it('two claims at once get disjoint sets (SKIP LOCKED), round after round', async () => {
+      const lease = new Date('2026-11-23T10:01:00.000Z');
+      const rounds = s.overlapping ? 50 : 10;
+      for (let round = 0; round < rounds; round++) {
+        const ids = Array.from({ length: 10 }, (_, i) => `c-${round}-${i}`);
+        await s.store.transaction((tx) => tx.notifications.insertMany(ids.map((id) => notification(id))));
+        // Where transactions really overlap, each holds its claim until the other has claimed too.
+        let arrived = 0;
+        let bothClaimed: () => void = () => {};
+        const met = new Promise<void>((resolve) => {
+          bothClaimed = resolve;
+        });
+        const claim = () =>
+          s.store.transaction(async (tx) => {
+            const due = await tx.notifications.claimDue(new Date(NOW), 6);
+            if (s.overlapping) {
+              if (++arrived === 2) bothClaimed();
+              await met;
+            }
+            await tx.notifications.scheduleAttempts(
+              due.map((n) => ({ ...n, attempts: n.delivery.attempts, nextAttemptAt: lease })),
+            );
+            return due.map((n) => n.notificationId);
+          });
+        const [a, b] = await Promise.all([claim(), claim()]);
+        const both = [...(a ?? []), ...(b ?? [])];
+        assert.equal(new Set(both).size, both.length, `round ${round}: claimed twice: ${a} / ${b}`);
+        assert.deepEqual(both.sort(), [...ids].sort(), `round ${round}: every due one claimed`);
+      }
+    });
+
+    it('scheduleAttempts and recordFailures keep the outbox state; one needing attention is not due', async () => {
+      await s.store.transaction((tx) =>
+        tx.notifications.insertMany([notification('p-1'), notification('p-2')]),
       );
-      assert.equal((await s.store.transaction((tx) => tx.notifications.claimPending(1))).length, 1);
+      const next = new Date('2026-11-23T10:01:00.000Z');
+      const later = new Date('2026-11-23T10:02:00.000Z');
+      await s.store.transaction(async (tx) => {
+        await tx.notifications.scheduleAttempts([
+          { clientId: CLIENT, notificationId: 'p-1', attempts: 2, nextAttemptAt: next },
+        ]);
+        await tx.notifications.recordFailures([
+          {
+            clientId: CLIENT,
+            notificationId: 'p-1',
+            attempts: 3,
+            nextAttemptAt: next,
+            lastError: 'Error ETIMEDOUT: slow',
+            attentionSince: null,
+          },
+          {
+            clientId: CLIENT,
+            notificationId: 'p-2',
+            attempts: 1,
+            nextAttemptAt: next,
+            lastError: 'HTTP 503',
+            attentionSince: new Date(NOW),
+          },
+        ]);
+      });
+      const p1 = await s.store.notifications.find(CLIENT, 'p-1');
+      assert.deepEqual(p1?.delivery, {
+        attempts: 3,
+        nextAttemptAt: next,
+        lastError: 'Error ETIMEDOUT: slow',
+        attentionSince: null,
+      });
+      assert.deepEqual(
+        (await s.store.notifications.find(CLIENT, 'p-2'))?.delivery.attentionSince,
+        new Date(NOW),
+      );
+      // No call went out (lastError null): the last error stands.
+      await s.store.transaction((tx) =>
+        tx.notifications.recordFailures([
+          {
+            clientId: CLIENT,
+            notificationId: 'p-1',
+            attempts: 3,
+            nextAttemptAt: later,
+            lastError: null,
+            attentionSince: null,
+          },
+        ]),
+      );
+      assert.deepEqual((await s.store.notifications.find(CLIENT, 'p-1'))?.delivery, {
+        ...p1?.delivery,
+        nextAttemptAt: later,
+      });
+      const due = await s.store.transaction((tx) =>
+        tx.notifications.claimDue(new Date('2026-11-24T00:00:00.000Z'), 5),
+      );
+      assert.deepEqual(
+        due.map((n) => n.notificationId),
+        ['p-1'],
+      );
+      assert.deepEqual(await s.store.notifications.countPending(), { needsAttention: 1, pending: 1 });
+    });
+
+    it('requeueNeedingAttention makes those needing attention (of one client, or all) due, each audited', async () => {
+      const other = 'FI/GOV/0123456-7/toinen';
+      await s.store.clients.insert(
+        { id: other, name: 'n', organisation: 'o', kind: 'new', sandbox: false, certificateFingerprints: [] },
+        new Date(NOW),
+      );
+      await s.store.transaction((tx) =>
+        tx.notifications.insertMany([
+          notification('a-1'),
+          notification('a-2'),
+          notification('a-3'),
+          { ...notification('b-1'), clientId: other },
+          notification('r-1', 'registered'),
+        ]),
+      );
+      const stuck = (clientId: string, notificationId: string) => ({
+        clientId,
+        notificationId,
+        attempts: 30,
+        nextAttemptAt: new Date(NOW),
+        lastError: 'HTTP 503',
+        attentionSince: new Date(NOW),
+      });
+      await s.store.transaction((tx) =>
+        tx.notifications.recordFailures([stuck(CLIENT, 'a-1'), stuck(CLIENT, 'a-2'), stuck(other, 'b-1')]),
+      );
+      assert.deepEqual(await s.store.notifications.countPending(), { needsAttention: 3, pending: 1 });
+      const at = new Date('2026-11-23T11:00:00.000Z');
+      const retry = (clientId: string | undefined) =>
+        s.store.transaction((tx) =>
+          tx.notifications.requeueNeedingAttention(clientId, at, {
+            operator: 'alice',
+            details: { bulk: true },
+          }),
+        );
+      assert.equal(await retry(CLIENT), 2);
+      assert.deepEqual((await s.store.notifications.find(CLIENT, 'a-1'))?.delivery, {
+        attempts: 0,
+        nextAttemptAt: at,
+        lastError: 'HTTP 503',
+        attentionSince: null,
+      });
+      assert.deepEqual(await s.store.notifications.countPending(), { needsAttention: 1, pending: 3 });
+      assert.equal(await retry(undefined), 1);
+      assert.equal(await retry(undefined), 0);
+      assert.deepEqual(await s.store.notifications.countPending(), { needsAttention: 0, pending: 4 });
+      const trail = await s.auditTrail(CLIENT);
+      assert.deepEqual(
+        trail
+          .sort((x, y) => (String(x.details.notificationId) < String(y.details.notificationId) ? -1 : 1))
+          .map((a) => [a.action, a.operator, a.details]),
+        [
+          ['notification.retry', 'alice', { notificationId: 'a-1', kind: 'birth', attempts: 30, bulk: true }],
+          ['notification.retry', 'alice', { notificationId: 'a-2', kind: 'birth', attempts: 30, bulk: true }],
+        ],
+      );
+      assert.deepEqual(
+        (await s.auditTrail(other)).map((a) => a.at),
+        [at],
+      );
+    });
+
+    it('recordAnswers settles pending notifications only, once', async () => {
+      await s.store.transaction((tx) =>
+        tx.notifications.insertMany([
+          notification('p-1'),
+          notification('p-2'),
+          notification('r-1', 'registered'),
+        ]),
+      );
+      const at = new Date('2026-11-23T10:00:02.000Z');
+      const rejection = { code: 'PERSON_NOT_FOUND' as const, message: 'no such person', fieldErrors: [] };
+      await s.store.transaction((tx) =>
+        tx.notifications.recordAnswers(
+          [
+            { clientId: CLIENT, notificationId: 'p-1', answer: { childCode: A4 } },
+            { clientId: CLIENT, notificationId: 'p-2', answer: { rejection } },
+            { clientId: CLIENT, notificationId: 'r-1', answer: { childCode: A6 } },
+          ],
+          at,
+        ),
+      );
+      const p1 = await s.store.notifications.find(CLIENT, 'p-1');
+      assert.deepEqual([p1?.status, p1?.childCode, p1?.registeredAt], ['registered', A4, at]);
+      const p2 = await s.store.notifications.find(CLIENT, 'p-2');
+      assert.deepEqual([p2?.status, p2?.rejection, p2?.registeredAt], ['rejected', rejection, null]);
+      assert.equal((await s.store.notifications.find(CLIENT, 'r-1'))?.childCode, A2);
+      await s.store.transaction((tx) =>
+        tx.notifications.recordAnswers(
+          [{ clientId: CLIENT, notificationId: 'p-1', answer: { childCode: A6 } }],
+          at,
+        ),
+      );
+      assert.equal((await s.store.notifications.find(CLIENT, 'p-1'))?.childCode, A4);
+    });
+
+    it('the registration log takes a key once and keeps its first answer', async () => {
+      const at = new Date(NOW);
+      const first = await s.store.transaction(async (tx) => {
+        const taken = await tx.registrations.take(
+          [
+            { key: 'key-0001', fingerprint: 'f1' },
+            { key: 'key-0002', fingerprint: 'f2' },
+          ],
+          at,
+        );
+        await tx.registrations.record([{ key: 'key-0001', answer: { childCode: A2 } }]);
+        return taken;
+      });
+      assert.deepEqual([...first].sort(), ['key-0001', 'key-0002']);
+      const second = await s.store.transaction(async (tx) => {
+        const taken = await tx.registrations.take(
+          [
+            { key: 'key-0001', fingerprint: 'other' },
+            { key: 'key-0003', fingerprint: 'f3' },
+          ],
+          at,
+        );
+        return {
+          taken: [...taken],
+          found: await tx.registrations.find(['key-0001', 'key-0002', 'key-9999']),
+        };
+      });
+      assert.deepEqual(second.taken, ['key-0003']);
+      assert.deepEqual([...second.found].sort(), [
+        ['key-0001', { fingerprint: 'f1', answer: { childCode: A2 } }],
+        ['key-0002', { fingerprint: 'f2', answer: null }],
+      ]);
     });
 
     it('attempt undoes the writes made inside it when it throws, and keeps the earlier ones', async () => {
@@ -364,6 +676,78 @@ for (const [name, make] of SUBJECTS) {
         ...person(MOTHER, '1952-10-13'),
         deathDate: '2026-01-01',
         deathDateLatest: '2026-01-01',
+      });
+    });
+
+    describe('writes nothing waits for (markDeceased, saveCodeSeries)', () => {
+      const DEATH = { personalIdentityCode: MOTHER, date: '2026-11-20', latestDate: '2026-11-20' };
+      beforeEach(() => s.store.loadPersons([loaded(MOTHER, '1952-10-13')]));
+
+      it('are seen by the statements after them in the same transaction', async () => {
+        const [mother, series] = await s.store.transaction(async (tx) => {
+          await tx.register.lockPersons([MOTHER]);
+          await tx.register.lockCodeSeries([{ key: FEMALE_21, initial: START }]);
+          await tx.register.markDeceased([DEATH]);
+          await tx.register.saveCodeSeries([{ key: FEMALE_21, position: { signIndex: 0, number: 8 } }]);
+          const [p] = await tx.register.lockPersons([MOTHER]);
+          const [position] = await tx.register.lockCodeSeries([{ key: FEMALE_21, initial: START }]);
+          return [p, position];
+        });
+        assert.equal(mother?.deathDate, '2026-11-20');
+        assert.deepEqual(series, { signIndex: 0, number: 8 });
+      });
+
+      it('reach the commit when nothing is sent after them', async () => {
+        await s.store.transaction(async (tx) => {
+          await tx.register.lockPersons([MOTHER]);
+          await tx.register.markDeceased([DEATH]);
+        });
+        assert.equal((await s.person(MOTHER))?.deathDate, '2026-11-20');
+      });
+
+      it('fail where they are sent: the notification insert carrying one fails, and nothing is kept', async () => {
+        await assert.rejects(
+          s.store.transaction(async (tx) => {
+            await tx.register.lockPersons([MOTHER]);
+            await tx.register.markDeceased([DEATH]);
+            s.failNextDeathWrite();
+            await tx.notifications.insertMany([notification('w-1')]);
+          }),
+          /division by zero/,
+        );
+        assert.equal((await s.person(MOTHER))?.deathDate, null);
+        assert.deepEqual(await s.notificationIds(), []);
+      });
+
+      it('… or the next statement, which they go out in front of', async () => {
+        await assert.rejects(
+          s.store.transaction(async (tx) => {
+            await tx.register.lockPersons([MOTHER]);
+            await tx.register.markDeceased([DEATH]);
+            s.failNextDeathWrite();
+            await tx.register.lockPersons([MOTHER2]);
+          }),
+          /division by zero/,
+        );
+        assert.equal((await s.person(MOTHER))?.deathDate, null);
+      });
+
+      it('are dropped, never sent, when the savepoint they were made in is undone', async () => {
+        await s.store.transaction(async (tx) => {
+          await tx.register.lockPersons([MOTHER]);
+          await assert.rejects(
+            tx.attempt(async () => {
+              await tx.register.markDeceased([DEATH]);
+              throw new Error('undo');
+            }),
+            /undo/,
+          );
+          // Were the death still held, carrying it would now fail the insert.
+          s.failNextDeathWrite();
+          await tx.notifications.insertMany([notification('w-2')]);
+        });
+        assert.equal((await s.person(MOTHER))?.deathDate, null);
+        assert.deepEqual(await s.notificationIds(), ['w-2']);
       });
     });
 

@@ -54,6 +54,25 @@ function batch(batches: Batch[], i: number): Batch {
 const ONE_AT_A_TIME = { maxBatch: 100, maxConcurrent: 1 };
 
 describe('GroupCommit', () => {
+  it('is idle once every batch under way and every one waiting has settled (a shutdown waits for it)', async () => {
+    const { commit, batches } = harness(ONE_AT_A_TIME);
+    await commit.idle(); // nothing under way: at once
+    const first = commit.submit(1);
+    await until(() => batches.length === 1, 'the first batch runs');
+    const second = commit.submit(2); // waits for the first
+    let idle = false;
+    const settled = commit.idle().then(() => {
+      idle = true;
+    });
+    batch(batches, 0).finish();
+    await until(() => batches.length === 2, 'the second batch runs');
+    assert.equal(idle, false, 'not while the second runs');
+    batch(batches, 1).fail(new Error('boom'));
+    await settled;
+    assert.equal(await first, 'done 1');
+    await assert.rejects(second, /boom/);
+  });
+
   it('runs a lone submission at once, in a batch of its own', async () => {
     const { commit, batches } = harness(ONE_AT_A_TIME);
     const result = commit.submit(1);

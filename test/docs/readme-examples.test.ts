@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '../../src/config';
@@ -15,7 +16,19 @@ import { readmeExamples } from '../helpers/readme';
 import { newTempDir, resetDb, sharedDb } from '../helpers/test-db';
 
 const ROOT = join(__dirname, '..', '..');
-const HTTP_EXAMPLES = ['birth', 'status', 'death', 'error', 'soap-birth', 'soap-death', 'translate', 'ops'];
+const HTTP_EXAMPLES = [
+  'birth',
+  'status',
+  'death',
+  'error',
+  'batch',
+  'ndjson',
+  'replay',
+  'soap-birth',
+  'soap-death',
+  'translate',
+  'ops',
+];
 
 /**
  * The README's examples, exactly as printed, the way a reader runs them: one
@@ -69,7 +82,7 @@ describe('README examples run as printed against the sandbox demo', () => {
   after(() => server.close());
 
   it('has the examples this test runs, in this order', () => {
-    assert.deepEqual([...examples.keys()], [...HTTP_EXAMPLES.slice(0, 7), 'ops', 'cli']);
+    assert.deepEqual([...examples.keys()], [...HTTP_EXAMPLES.slice(0, 10), 'ops', 'cli']);
   });
 
   it('runs the REST, SOAP and operator examples in one session, twice, each time as the README says', async function () {
@@ -97,6 +110,44 @@ describe('README examples run as printed against the sandbox demo', () => {
         error.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`),
         ['birth.municipalityCode:INVALID_FORMAT', 'mother.personalIdentityCode:INVALID_CHECK_CHARACTER'],
       );
+
+      // The batch: a birth registered, a bad item answered on its own, a death that happens once.
+      const batch = json(out.get('batch'));
+      assert.deepEqual(
+        batch.results.map((r: { status: number }) => r.status),
+        [201, 400, round === 1 ? 201 : 409],
+        out.get('batch'),
+      );
+      assert.match(batch.results[0].result.child.personalIdentityCode, /^\d{6}A9\d\d.$/);
+      assert.deepEqual(batch.results[1].problem.errors[0].field, 'birth.municipalityCode');
+      assert.deepEqual(batch.summary, {
+        total: 3,
+        registered: round === 1 ? 2 : 1,
+        accepted: 0,
+        refused: round === 1 ? 1 : 2,
+        replayed: 0,
+        refusedByCode: round === 1 ? { VALIDATION_FAILED: 1 } : { VALIDATION_FAILED: 1, ALREADY_DECEASED: 1 },
+      });
+
+      // The NDJSON batch, once decided in the background: the birth registered, the bad line by its number.
+      const ndjson = json(out.get('ndjson'));
+      assert.equal(ndjson.status, 'done', out.get('ndjson'));
+      assert.deepEqual(
+        ndjson.items.map((i: { line: number; status: number }) => [i.line, i.status]),
+        [
+          [1, 201],
+          [2, 400],
+        ],
+      );
+      assert.match(ndjson.items[1].problem.detail, /line 2 is not valid JSON/);
+
+      // The replay: three births registered, the line that is no notification refused and written aside.
+      const replayed = out.get('replay') ?? '';
+      assert.match(replayed, /^Replayed: 4 notifications of \/tmp\/.*backlog\.ndjson/m, replayed);
+      assert.match(replayed, /^ {2}registered {2}3$/m);
+      assert.match(replayed, /^ {4}MALFORMED_REQUEST {2}1 {2}The request body could not be parsed$/m);
+      const refusedFile = /^Refused items, each with its error: (\S+)$/m.exec(replayed)?.[1] ?? '';
+      assert.match(readFileSync(refusedFile, 'utf8'), /^\{"text":"not a notification","error":\{"line":4,/);
 
       assert.match(
         out.get('soap-birth') ?? '',

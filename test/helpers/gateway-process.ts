@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { lineWriter } from './run-log';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -29,6 +30,12 @@ export function startGatewayProcess(
     ...process.env,
     PORT: '0',
     LOG_LEVEL: 'info',
+    // Load and race tests send as one client far past a hospital's budget.
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    RATE_LIMIT_BURST: '1000000',
+    OPS_RATE_LIMIT_PER_MINUTE: '100000000',
+    // No load balancer to drain for: a test's gateway stops at once (the graceful-shutdown test sets it).
+    SHUTDOWN_DRAIN_MS: '0',
     ...env,
   };
   for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
@@ -39,6 +46,15 @@ export function startGatewayProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  // Its log lines go to the run's log too (test/helpers/run-log.ts).
+  const logOut = lineWriter('gateway-process');
+  const logErr = lineWriter('gateway-process');
+  child.stdout?.on('data', (chunk: Buffer) => logOut.write(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => logErr.write(chunk));
+  child.once('exit', () => {
+    logOut.end();
+    logErr.end();
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const kill = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) killGroup(child, signal);

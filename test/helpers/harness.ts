@@ -6,6 +6,7 @@ import { buildGateway, type Gateway } from '../../src/gateway';
 import { createLogger } from '../../src/infra/logger';
 import type { Database } from '../../src/infra/pg/database';
 import { fixedClock, type TestClock } from './clock';
+import { logLine } from './run-log';
 import { resetDb, sharedDb } from './test-db';
 
 export const OPS_TOKEN = 'test-operator-token-0123456789';
@@ -44,10 +45,24 @@ export async function startHarness(
 ): Promise<Harness> {
   const db = opts.db ?? (await sharedDb());
   if (opts.reset !== false && !opts.db) await resetDb();
-  const config = loadConfig({ ...process.env, OPS_TOKEN, LOG_LEVEL: 'info', ...opts.env });
+  // Suites send thousands of requests as one client: the budgets are the rate-limit tests' to set.
+  const config = loadConfig({
+    ...process.env,
+    OPS_TOKEN,
+    LOG_LEVEL: 'info',
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    RATE_LIMIT_BURST: '1000000',
+    OPS_RATE_LIMIT_PER_MINUTE: '100000000',
+    ...opts.env,
+  });
   const clock = fixedClock(NOW);
   const logLines: string[] = [];
-  const logger = createLogger('info', { write: (line: string) => void logLines.push(line) });
+  const logger = createLogger('info', {
+    write: (line: string) => {
+      logLines.push(line);
+      logLine('harness', line);
+    },
+  });
   const gateway = buildGateway(config, { db, clock, logger, guard: opts.guard });
   const http = request(gateway.app);
   const h: Harness = {

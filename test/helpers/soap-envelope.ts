@@ -10,6 +10,8 @@ import { readSoap, type SoapReply } from './soap-xml';
  * element names, written from the contract, not from the gateway's code.
  */
 
+export const SOAP11_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
+export const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
 export const XROAD_NS = 'http://x-road.eu/xsd/xroad.xsd';
 export const XROAD_ID_NS = 'http://x-road.eu/xsd/identifiers';
 
@@ -91,8 +93,11 @@ const TABLES: Record<SoapOperation, Table> = {
   IlmoituksenTila: { notificationId: ['IlmoitusTunnus', text] },
 };
 
-export const escapeXml = (s: string) =>
-  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
+export const escapeXml = (s: string): string =>
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string,
+  );
 
 function elements(table: Table, value: Record<string, unknown>, prefix: string): string {
   for (const key of Object.keys(value)) assert.ok(key in table, `no SOAP element for REST member ${key}`);
@@ -124,13 +129,20 @@ export interface XRoadHeaderOptions {
   extra?: string;
 }
 
+/** The X-Road 4.0 `client` header element for INSTANCE/CLASS/MEMBER/SUBSYSTEM (prefixes xrd and id). */
+export function xRoadClientElement(clientId: string): string {
+  const [instance, memberClass, memberCode, subsystem] = clientId.split('/');
+  return (
+    `<xrd:client id:objectType="SUBSYSTEM"><id:xRoadInstance>${instance}</id:xRoadInstance>` +
+    `<id:memberClass>${memberClass}</id:memberClass><id:memberCode>${memberCode}</id:memberCode>` +
+    `<id:subsystemCode>${subsystem}</id:subsystemCode></xrd:client>`
+  );
+}
+
 /** The X-Road 4.0 request headers (prefixes xrd and id, declared on the Envelope by soapEnvelope). */
 export function xRoadHeaders(clientId: string, o: XRoadHeaderOptions = {}): string {
-  const [instance, memberClass, memberCode, subsystem] = clientId.split('/');
   return [
-    `<xrd:client id:objectType="SUBSYSTEM"><id:xRoadInstance>${instance}</id:xRoadInstance>`,
-    `<id:memberClass>${memberClass}</id:memberClass><id:memberCode>${memberCode}</id:memberCode>`,
-    `<id:subsystemCode>${subsystem}</id:subsystemCode></xrd:client>`,
+    xRoadClientElement(clientId),
     `<xrd:service id:objectType="SERVICE"><id:xRoadInstance>FI</id:xRoadInstance>`,
     '<id:memberClass>GOV</id:memberClass><id:memberCode>0245437-2</id:memberCode>',
     '<id:subsystemCode>VTJyllapito</id:subsystemCode>',
@@ -147,7 +159,7 @@ export function xRoadHeaders(clientId: string, o: XRoadHeaderOptions = {}): stri
 export function soapEnvelope(header: string, body: string): string {
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xrd="${XROAD_NS}" ` +
+    `<soap:Envelope xmlns:soap="${SOAP11_NS}" xmlns:xrd="${XROAD_NS}" ` +
     `xmlns:id="${XROAD_ID_NS}"><soap:Header>${header}</soap:Header><soap:Body>${body}</soap:Body></soap:Envelope>`
   );
 }

@@ -42,7 +42,7 @@ export function newTempDir(): string {
  * `DATABASE_URL=…/vtj_test npm test` needs no set-up: a database that does not exist yet is created
  * (through the server's `postgres` database, as the same user).
  */
-async function ensureDatabase(url: string): Promise<void> {
+export async function ensureDatabase(url: string): Promise<void> {
   const name = decodeURIComponent(new URL(url).pathname.slice(1));
   if (!name) return;
   const admin = new URL(url);
@@ -74,12 +74,43 @@ export function sharedDb(): Promise<Database> {
 export async function resetDb(): Promise<void> {
   const db = await sharedDb();
   await db.exec(
-    'TRUNCATE audit_log, channel_usage, notifications, code_series, persons, channel_exceptions, clients',
+    'TRUNCATE audit_log, channel_usage, notifications, code_series, persons, channel_exceptions, batch_items, batches, clients, register_requests, register_mode',
   );
+  await emptyNotificationAudit(db);
+}
+
+/** The notification audit trail is append-only: emptied the one way its trigger allows, as a purge of all. */
+export async function emptyNotificationAudit(db: Database): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query("SELECT set_config('vtj.audit_purge_before', 'infinity', true)");
+    await tx.query('DELETE FROM notification_audit');
+  });
 }
 
 export async function closeSharedDb(): Promise<void> {
   if (shared) await (await shared).close();
   shared = undefined;
   for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+}
+
+/**
+ * A database of its own beside this run's (for a second service, such as
+ * the reference register): on PostgreSQL `<run's database>_<suffix>`,
+ * created and emptied; on the embedded store undefined (use a temp dir).
+ */
+export async function siblingDatabaseUrl(suffix: string): Promise<string | undefined> {
+  if (!env.databaseUrl) return undefined;
+  const url = new URL(env.databaseUrl);
+  url.pathname = `${decodeURIComponent(url.pathname.slice(1))}_${suffix}`;
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(url.pathname.slice(1))} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+  await ensureDatabase(url.toString());
+  return url.toString();
 }

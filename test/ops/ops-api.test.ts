@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { CLIENTS, type Harness, seedStandard, startHarness } from '../helpers/harness';
+import { CLIENTS, type Harness, OPS_TOKEN, seedStandard, startHarness } from '../helpers/harness';
 import { assertMatchesOpenApi } from '../helpers/openapi-contract';
 
 describe('operator API', () => {
@@ -40,6 +40,21 @@ describe('operator API', () => {
     assert.equal(res.body.sandbox, true);
     const missing = await h.ops('get', `/ops/clients/${encodeURIComponent('FI/GOV/1/x')}`).expect(404);
     assert.equal(missing.body.code, 'CLIENT_NOT_FOUND');
+  });
+
+  it('answers an id in the path that does not decode, or decodes to a NUL, with 400 MALFORMED_REQUEST', async () => {
+    const client = encodeURIComponent(CLIENTS.existing);
+    for (const path of [
+      '/ops/clients/%zz',
+      '/ops/clients/FI%2FGOV%2F0123456-7%2F%00',
+      `/ops/clients/${client}/exceptions/%E0%80`,
+      `/ops/outbox/${client}/x%00/retry`,
+    ]) {
+      const method = path.endsWith('retry') ? 'post' : path.includes('exceptions') ? 'delete' : 'get';
+      const res = await h.http[method](path).set('Authorization', `Bearer ${OPS_TOKEN}`);
+      assert.equal(res.status, 400, `${path}: ${res.status} ${res.text}`);
+      assert.equal(res.body.code, 'MALFORMED_REQUEST', path);
+    }
   });
 
   it('refuses a duplicate client with 409 CLIENT_ALREADY_EXISTS and a bad one with field errors', async () => {

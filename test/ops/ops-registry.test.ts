@@ -89,6 +89,39 @@ describe('operator API: client changes, exceptions, audit trail, migration summa
     assert.equal(forNew.body.errors[0].field, 'channel');
   });
 
+  it('refuses control characters and unpaired surrogates in what operators write, field by field', async () => {
+    // Each of these was a 500: PostgreSQL stores no NUL, and the audit trail's JSON no lone surrogate.
+    const bad = await as(ALICE, 'post', '/ops/clients')
+      .send({
+        id: 'FI/GOV/0123456-7/nul\u0000',
+        name: 'Synnytys\u0000osasto',
+        organisation: 'Demo \ud800 HVA',
+        kind: 'new',
+      })
+      .expect(400);
+    const fields = (res: { body: { errors: { field: string; code: string }[] } }) =>
+      res.body.errors.map((e) => `${e.field}:${e.code}`).sort();
+    assert.deepEqual(fields(bad), ['id:INVALID_FORMAT', 'name:INVALID_VALUE', 'organisation:INVALID_VALUE']);
+    const surrogateId = await as(ALICE, 'post', '/ops/clients')
+      .send({ id: 'FI/GOV/0123456-7/\udc00', name: 'x', organisation: 'y', kind: 'new' })
+      .expect(400);
+    assert.deepEqual(fields(surrogateId), ['id:INVALID_FORMAT']);
+    const garbled = await as(ALICE, 'patch', path(CLIENTS.rest))
+      .send({ name: 'Clear \u001b[2J screen', organisation: 'line\nbreak' })
+      .expect(400);
+    assert.deepEqual(fields(garbled), ['name:INVALID_VALUE', 'organisation:INVALID_VALUE']);
+    for (const reason of ['Vendor \u0000 ships', 'Vendor ships \udbff']) {
+      const res = await as(ALICE, 'post', `${path(CLIENTS.existing)}/exceptions`)
+        .send({ channel: 'soap-v2', until: '2026-12-31', reason })
+        .expect(400);
+      assert.deepEqual(fields(res), ['reason:INVALID_VALUE']);
+    }
+    // Letters of any script, and characters outside the Basic Multilingual Plane, are text.
+    await as(ALICE, 'post', '/ops/clients')
+      .send({ id: 'FI/GOV/0123456-7/äö𝔘', name: 'Äitiys 𝔘 ❤', organisation: 'Åland', kind: 'new' })
+      .expect(201);
+  });
+
   it('summarises the migration, and knows each named operator; a wrong token is 401', async () => {
     const summary = await as(OPS_TOKEN, 'get', '/ops/migration').expect(200);
     assertMatchesOpenApi(summary, '/ops/migration', 'get');

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { birthInput } from '../helpers/builders';
 import { type GatewayProcess, startGatewayProcess } from '../helpers/gateway-process';
 import { postJson } from '../helpers/listen';
 import { newTempDir, usingRealPostgres } from '../helpers/test-db';
@@ -24,12 +25,8 @@ if (!usingRealPostgres)
       await gateway?.kill('SIGKILL');
     });
 
-    const birth = (id: string) => ({
-      notificationId: id,
-      child: { birthDateTime: new Date(Date.now() - 3_600_000).toISOString(), sex: 'female' },
-      birth: { municipalityCode: '091', liveBorn: true },
-      mother: { personalIdentityCode: MOTHER },
-    });
+    const birth = (id: string) =>
+      birthInput({ id, at: new Date(Date.now() - 3_600_000).toISOString(), mother: MOTHER });
 
     it(`comes back every time, ready within seconds, with every acknowledged notification intact (${ROUNDS} rounds)`, async () => {
       const acknowledged = new Map<string, string>(); // notificationId → child's code

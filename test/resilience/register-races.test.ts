@@ -37,7 +37,8 @@ const death = (id: string, code: string, date: string) =>
     {
       deceased: { personalIdentityCode: code },
       death: { date, dateAccuracy: 'exact', municipalityCode: '091' },
-      determination: { physicianId: '123456789', determinedAt: noonOf(today) },
+      // A minute ago: "noon of today" would be in the future before 10:00 UTC, and refused.
+      determination: { physicianId: '123456789', determinedAt: new Date(Date.now() - 60_000).toISOString() },
     },
     id,
   ) as { notificationId: string; deceased: { personalIdentityCode: string }; death: { date: string } };

@@ -80,4 +80,25 @@ describe('POST /v1/migration/translate', () => {
     ).expect(400);
     assert.equal(res.body.code, 'DTD_FORBIDDEN');
   });
+
+  it('checks as the caller only: an envelope naming another client is refused alike, known or not', async () => {
+    const header = (client: string) => {
+      const [i, c, m, sub] = client.split('/');
+      return `<soap:Header><xrd:client xmlns:xrd="http://x-road.eu/xsd/xroad.xsd" xmlns:id="http://x-road.eu/xsd/identifiers" id:objectType="SUBSYSTEM"><id:xRoadInstance>${i}</id:xRoadInstance><id:memberClass>${c}</id:memberClass><id:memberCode>${m}</id:memberCode><id:subsystemCode>${sub}</id:subsystemCode></xrd:client></soap:Header>`;
+    };
+    const status = (client: string) =>
+      `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:n="${LEGACY}">${header(client)}<soap:Body><n:IlmoituksenTila><n:IlmoitusTunnus>s-1</n:IlmoitusTunnus></n:IlmoituksenTila></soap:Body></soap:Envelope>`;
+    const sandbox = await translate(status(CLIENTS.sandbox));
+    const unknown = await translate(status('FI/GOV/9999999-9/ei-ole'));
+    assert.equal(sandbox.status, 400);
+    const strip = (b: Record<string, unknown>) => ({ ...b, instance: undefined });
+    assert.deepEqual(
+      strip(sandbox.body),
+      strip(unknown.body),
+      'nothing tells a known client from an unknown one',
+    );
+    assert.equal(sandbox.body.errors[0].field, 'Header/client');
+    const own = await translate(status(CLIENTS.existing)).expect(200);
+    assert.equal(own.body.headers['X-Road-Client'], 'FI/GOV/0123456-7/potilas');
+  });
 });

@@ -94,6 +94,21 @@ describe('REST wire errors: identity, parsing, limits, routing', () => {
     assert.equal(wrong.body.code, 'METHOD_NOT_ALLOWED');
     assert.equal(wrong.headers.allow, 'POST');
   });
+
+  it('answers a path that does not decode, or decodes to a NUL, with 400 MALFORMED_REQUEST', async () => {
+    // A malformed escape, an encoded lone surrogate (not UTF-8), a NUL: the router or the database used
+    // to fail on each with a 500.
+    for (const id of ['%zz', 'a%', '%ED%A0%80', '%C0%AF', '%00', 'x%00y']) {
+      const res = await h.http.get(`/v1/notifications/${id}`).set('X-Road-Client', CLIENTS.rest);
+      assert.equal(res.status, 400, `${id}: ${res.status} ${res.text}`);
+      assert.match(String(res.headers['content-type']), PROBLEM);
+      assert.equal(res.body.code, 'MALFORMED_REQUEST', id);
+      assert.match(res.body.detail, /path/, id);
+      assertMatchesOpenApi(res, '/v1/notifications/{notificationId}', 'get');
+    }
+    // Another control character is an odd id, but no reason to refuse the path: not found.
+    await asClient(h).status('x\u0001y').expect(404);
+  });
 });
 
 describe('REST server-side failures', () => {

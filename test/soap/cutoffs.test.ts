@@ -1,24 +1,20 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
+import { birthInput } from '../helpers/builders';
 import { CLIENTS, type Harness, PERSONS, seedStandard, startHarness } from '../helpers/harness';
+import { LEGACY_SOAP, SOAP_V2, soapBody, soapEnvelope, xRoadHeaders } from '../helpers/soap-envelope';
 
-const NS = { 'soap-v2': 'urn:fi:vtj:ilmoitus:v2', 'legacy-soap': 'urn:fi:vtj:ilmoitus:legacy' } as const;
-const PATH = { 'soap-v2': '/soap/v2', 'legacy-soap': '/soap/legacy' } as const;
-type Soap = keyof typeof NS;
+const ENDPOINT = { 'soap-v2': SOAP_V2, 'legacy-soap': LEGACY_SOAP } as const;
+type Soap = keyof typeof ENDPOINT;
 
 /** A birth on the given day (noon, Helsinki) from the given client over one SOAP interface. */
 function birthEnvelope(channel: Soap, clientId: string, birthDate: string): string {
-  const [instance, memberClass, memberCode, subsystem] = clientId.split('/');
-  return `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xrd="http://x-road.eu/xsd/xroad.xsd"
-    xmlns:id="http://x-road.eu/xsd/identifiers" xmlns:n="${NS[channel]}"><soap:Header>
-    <xrd:client id:objectType="SUBSYSTEM"><id:xRoadInstance>${instance}</id:xRoadInstance><id:memberClass>${memberClass}</id:memberClass>
-    <id:memberCode>${memberCode}</id:memberCode><id:subsystemCode>${subsystem}</id:subsystemCode></xrd:client>
-    <xrd:id>${randomUUID()}</xrd:id><xrd:protocolVersion>4.0</xrd:protocolVersion></soap:Header>
-    <soap:Body><n:SyntymaIlmoitus><n:IlmoitusTunnus>${randomUUID()}</n:IlmoitusTunnus>
-    <n:Lapsi><n:SyntymaAika>${birthDate}T12:00:00+03:00</n:SyntymaAika><n:Sukupuoli>2</n:Sukupuoli></n:Lapsi>
-    <n:Syntyma><n:SyntymaKunta>091</n:SyntymaKunta><n:ElavanaSyntynyt>true</n:ElavanaSyntynyt></n:Syntyma>
-    <n:Aiti><n:Henkilotunnus>${PERSONS.mother}</n:Henkilotunnus></n:Aiti></n:SyntymaIlmoitus></soap:Body></soap:Envelope>`;
+  const body = birthInput({ id: randomUUID(), at: `${birthDate}T12:00:00+03:00`, mother: PERSONS.mother });
+  return soapEnvelope(
+    xRoadHeaders(clientId, { id: randomUUID() }),
+    soapBody('SyntymaIlmoitus', ENDPOINT[channel].namespace, body),
+  );
 }
 
 const faultCode = (res: Response) => /<faultcode>([^<]*)<\/faultcode>/.exec(res.text)?.[1];
@@ -31,7 +27,7 @@ describe('SOAP cut-offs one second either side (Europe/Helsinki, injected clock)
   });
   const send = (channel: Soap, birthDate: string, client: string = CLIENTS.existing) =>
     h.http
-      .post(PATH[channel])
+      .post(ENDPOINT[channel].path)
       .set('Content-Type', 'text/xml')
       .send(birthEnvelope(channel, client, birthDate));
 

@@ -6,11 +6,13 @@ import type { AddressInfo } from 'node:net';
 import { SOAP_FAULTS } from '../../src/channels/soap/fault-table';
 import { XML_LIMITS } from '../../src/channels/soap/xml-guard';
 import { ERROR_CODES, type ErrorCode } from '../../src/core/errors';
+import type { RegisterGuard } from '../../src/core/ports';
 import { createServer } from '../../src/http/server';
 import { DatabaseUnavailableError } from '../../src/infra/pg/database';
 import { makeTestPki, type TestPki } from '../helpers/certificates';
 import { flakyDb } from '../helpers/flaky-db';
 import { CLIENTS, type Harness, PERSONS, seedStandard, startHarness } from '../helpers/harness';
+import { expectFault, type ParsedFault, type readFault } from '../helpers/soap-faults';
 import {
   birthBody,
   birthEnvelope,
@@ -18,11 +20,8 @@ import {
   ENDPOINTS,
   type Endpoint,
   envelope,
-  expectFault,
   LEGACY,
-  type ParsedFault,
-  postSoap,
-  type readFault,
+  postSoapRaw,
   SOAP_OPEN,
   statusBody,
   V2,
@@ -45,6 +44,8 @@ const NOT_SOAP: readonly ErrorCode[] = [
   'CLIENT_ALREADY_EXISTS',
   'CLIENT_NOT_FOUND',
   'EXCEPTION_NOT_FOUND',
+  'NOT_IN_OUTBOX', // the operators' outbox actions
+  'REGISTER_UNAVAILABLE', // ditto: a notification is never refused for the register (it is received)
 ];
 /** Codes this file provokes over SOAP; checked against the catalogue at the end. */
 const covered = new Set<ErrorCode>();
@@ -70,7 +71,7 @@ describe('SOAP faults: every error code a SOAP call can produce', () => {
       h = await startHarness({ env: SOAP_OPEN });
       await seedStandard(h);
     });
-    const send = (ep: Endpoint, xml: string) => postSoap(h, ep.path, xml);
+    const send = (ep: Endpoint, xml: string) => postSoapRaw(h, ep.path, xml);
 
     for (const ep of ENDPOINTS) {
       describe(ep.path, () => {
@@ -350,6 +351,32 @@ describe('SOAP faults: every error code a SOAP call can produce', () => {
           );
           expectCode(await send(ep, birthEnvelope(ep)), ep, 'IDENTITY_CODES_EXHAUSTED');
         });
+
+        it('RATE_LIMITED: a Server fault with Retry-After once the client is past its budget', async () => {
+          const r = await startHarness({
+            env: { ...SOAP_OPEN, RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: '1' },
+          });
+          await seedStandard(r);
+          assert.equal(
+            (await postSoapRaw(r, ep.path, birthEnvelope(ep, { IlmoitusTunnus: 'kiire-1' }))).status,
+            200,
+          );
+          const limited = await postSoapRaw(r, ep.path, birthEnvelope(ep, { IlmoitusTunnus: 'kiire-2' }));
+          expectCode(limited, ep, 'RATE_LIMITED');
+          assert.equal(limited.headers['retry-after'], '1');
+        });
+
+        it('REGISTRATION_WITHDRAWN: a notification DVV withdrew, sent again', async () => {
+          const down: RegisterGuard = { run: () => Promise.reject(new Error('register unreachable')) };
+          const w = await startHarness({ env: SOAP_OPEN, guard: down });
+          await seedStandard(w);
+          const received = await postSoapRaw(w, ep.path, birthEnvelope(ep, { IlmoitusTunnus: 'peruttu-1' }));
+          assert.match(received.text, /VASTAANOTETTU/);
+          const client = encodeURIComponent(CLIENTS.existing);
+          await w.ops('post', `/ops/outbox/${client}/peruttu-1/withdraw`).expect(200);
+          const again = await postSoapRaw(w, ep.path, birthEnvelope(ep, { IlmoitusTunnus: 'peruttu-1' }));
+          expectCode(again, ep, 'REGISTRATION_WITHDRAWN');
+        });
       });
     }
   });
@@ -358,7 +385,7 @@ describe('SOAP faults: every error code a SOAP call can produce', () => {
     it('names the cut-off and the successor in the faultstring and in Seuraaja and Katkaisuhetki', async () => {
       const h = await startHarness();
       await seedStandard(h);
-      const v2 = expectCode(await postSoap(h, V2.path, birthEnvelope(V2)), V2, 'CHANNEL_RETIRED');
+      const v2 = expectCode(await postSoapRaw(h, V2.path, birthEnvelope(V2)), V2, 'CHANNEL_RETIRED');
       assert.match(v2.faultstring, /2026-06-30 23:59:59/);
       assert.match(v2.faultstring, /REST interface \(\/v1\)/);
       assert.equal(v2.detail.Seuraaja, 'rest');
@@ -366,7 +393,7 @@ describe('SOAP faults: every error code a SOAP call can produce', () => {
       assert.equal(v2.detail.Virheet, undefined);
 
       const legacy = expectCode(
-        await postSoap(h, LEGACY.path, birthEnvelope(LEGACY)),
+        await postSoapRaw(h, LEGACY.path, birthEnvelope(LEGACY)),
         LEGACY,
         'CHANNEL_RETIRED',
       );
@@ -379,11 +406,15 @@ describe('SOAP faults: every error code a SOAP call can produce', () => {
     it('points the old interface at SOAP v2 while that is still open', async () => {
       const h = await startHarness({ env: { CUTOFF_SOAP_V2: SOAP_OPEN.CUTOFF_SOAP_V2 } });
       await seedStandard(h);
-      const f = expectCode(await postSoap(h, LEGACY.path, birthEnvelope(LEGACY)), LEGACY, 'CHANNEL_RETIRED');
+      const f = expectCode(
+        await postSoapRaw(h, LEGACY.path, birthEnvelope(LEGACY)),
+        LEGACY,
+        'CHANNEL_RETIRED',
+      );
       assert.match(f.faultstring, /2025-06-30 23:59:59/);
       assert.match(f.faultstring, /new SOAP interface \(\/soap\/v2\)/);
       assert.equal(f.detail.Seuraaja, 'soap-v2');
-      assert.equal((await postSoap(h, V2.path, birthEnvelope(V2))).status, 200, 'v2 is open');
+      assert.equal((await postSoapRaw(h, V2.path, birthEnvelope(V2))).status, 200, 'v2 is open');
     });
   });
 
@@ -400,7 +431,7 @@ describe('SOAP faults: every error code a SOAP call can produce', () => {
     it('INTERNAL: a Server fault whose Korrelaatiotunnus is in the log, without the error or a stack trace', async () => {
       const h = await flakyHarness(new Error(`boom at ${PERSONS.mother}`));
       for (const ep of ENDPOINTS) {
-        const res = await postSoap(h, ep.path, birthEnvelope(ep));
+        const res = await postSoapRaw(h, ep.path, birthEnvelope(ep));
         const f = expectCode(res, ep, 'INTERNAL');
         assert.doesNotMatch(res.text, /boom|131052-308T|\.ts:\d+|\bat Context\b/);
         const logged = h.logLines.find((l) => l.includes(f.detail.Korrelaatiotunnus));
@@ -413,7 +444,7 @@ describe('SOAP faults: every error code a SOAP call can produce', () => {
     it('SERVICE_UNAVAILABLE: a Server fault when the database is gone', async () => {
       const h = await flakyHarness(new DatabaseUnavailableError('terminating connection (57P01)'));
       for (const ep of ENDPOINTS) {
-        const res = await postSoap(h, ep.path, birthEnvelope(ep));
+        const res = await postSoapRaw(h, ep.path, birthEnvelope(ep));
         const f = expectCode(res, ep, 'SERVICE_UNAVAILABLE');
         assert.equal(res.headers['retry-after'], '5', 'the fault says when to try again');
         assert.ok(
@@ -511,7 +542,12 @@ describe('SOAP faults: every error code a SOAP call can produce', () => {
       const expected = ERROR_CODES.filter((c) => !NOT_SOAP.includes(c)).sort();
       assert.deepEqual([...covered].sort(), expected, 'codes provoked over SOAP by the tests above');
       const server = expected.filter((c) => SOAP_FAULTS[c].faultClass === 'Server');
-      assert.deepEqual(server.sort(), ['IDENTITY_CODES_EXHAUSTED', 'INTERNAL', 'SERVICE_UNAVAILABLE']);
+      assert.deepEqual(server.sort(), [
+        'IDENTITY_CODES_EXHAUSTED',
+        'INTERNAL',
+        'RATE_LIMITED',
+        'SERVICE_UNAVAILABLE',
+      ]);
     });
   });
 });

@@ -50,6 +50,7 @@ describe('SOAP contract: the served WSDL, a WSDL-driven client, and the XSD', ()
     h = await startHarness({ env: SOAP_OPEN });
     await seedStandard(h);
     server = await listen(h.gateway.app);
+    h.gateway.links.base = server.url; // as main does when PUBLIC_BASE_URL is unset
   });
   afterEach(async () => {
     await server.close();
@@ -204,10 +205,15 @@ describe('SOAP contract: the served WSDL, a WSDL-driven client, and the XSD', ()
         assert.equal(attrs.parse(types).schema['@_targetNamespace'], ep.namespace);
       });
 
-      it('writes the host the client used into soap:address and schemaLocation', async () => {
-        const res = await h.http.get(`${ep.path}?wsdl`).set('Host', 'vtj-gw.example.fi:8443').expect(200);
-        const base = `http://vtj-gw.example.fi:8443${ep.path}`;
+      it('writes PUBLIC_BASE_URL into soap:address and schemaLocation, never the Host header', async () => {
+        const p = await startHarness({
+          env: { ...SOAP_OPEN, PUBLIC_BASE_URL: 'https://vtj-gw.example.fi/' },
+          reset: false,
+        });
+        const res = await p.http.get(`${ep.path}?wsdl`).set('Host', 'attacker.example:666').expect(200);
+        const base = `https://vtj-gw.example.fi${ep.path}`;
         const wsdl = res.text;
+        assert.ok(!wsdl.includes('attacker.example'), 'the Host header is not reflected');
         assert.equal(attrs.parse(wsdl).definitions.service.port.address['@_location'], base);
         for (const loc of schemaLocations(wsdl)) assert.ok(loc.startsWith(`${base}?xsd=`), loc);
       });

@@ -5,6 +5,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startGatewayProcess } from '../helpers/gateway-process';
+import { linesWithIdentityCodes } from '../helpers/identity-codes';
+import { lineWriter } from '../helpers/run-log';
 import { newTempDir } from '../helpers/test-db';
 
 const ROOT = join(__dirname, '..', '..');
@@ -20,11 +22,18 @@ function runToExit(env: Record<string, string>): Promise<{ code: number | null; 
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
+    const [logOut, logErr] = [lineWriter('gateway-process'), lineWriter('gateway-process')];
     child.stdout.on('data', (d: Buffer) => {
       output += d;
+      logOut.write(d);
     });
     child.stderr.on('data', (d: Buffer) => {
       output += d;
+      logErr.write(d);
+    });
+    child.on('close', () => {
+      logOut.end();
+      logErr.end();
     });
     child.on('close', (code) => resolve({ code, output }));
   });
@@ -63,6 +72,8 @@ describe('starting the gateway (npm start)', function () {
         headers: { Authorization: `Bearer ${line[1]}` },
       });
       assert.equal(ok.status, 200);
+      // Printed to stdout, the log stream: no personal identity code in clear, not even a demo one.
+      assert.deepEqual(linesWithIdentityCodes(gateway.output()), [], 'no code in what the gateway printed');
       // The banner's example birth works as printed, and repeating it replays it.
       const example = /^ +(curl -s -X POST [\s\S]*?\}'$)/m.exec(banner)?.[1];
       assert.ok(example, 'the banner has a birth example');

@@ -1,11 +1,13 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { declaredLengthWithin } from '../../http/body-errors';
 import { callerOf } from '../../http/caller';
 import { methodNotAllowed } from '../../http/method-not-allowed';
 import { schemaValidator, structuralCheck } from '../../http/openapi';
+import { requestInfo } from '../../http/request-log';
 import { requireJson } from '../../http/require-json';
-import type { Operation } from '../../pipeline/codec';
+import type { AuditContext, Operation } from '../../pipeline/codec';
 import type { RequestPipeline } from '../../pipeline/request-pipeline';
-import { encodeRest } from './rest-codec';
+import { encodeRest, restStatus } from './rest-codec';
 import { parseXRoadClientHeader } from './x-road-client';
 
 export interface RestDeps {
@@ -15,20 +17,46 @@ export interface RestDeps {
   bodyLimitBytes: number;
 }
 
+/** A header value that goes back byte for byte: tabs and visible ASCII. */
+const ECHOABLE = /^[\t\x20-\x7e]+$/;
 const validators = { birth: schemaValidator('BirthRequest'), death: schemaValidator('DeathRequest') };
 
 /**
  * Who is calling on REST, and may they? Asked before the body is even read,
  * for every route under /v1; the answer waits in `res.locals.identified`.
+ * A notification request (birth, death, status) is marked for the audit
+ * trail first, so that a refusal here is audited too.
  */
 export function identifyRestCaller(deps: Pick<RestDeps, 'pipeline' | 'tls'>) {
   return async (req: Request, res: Response, next: NextFunction) => {
+    // Echoed as sent when it is ASCII text: Node would send other bytes back UTF-8 encoded, changed.
     const xRoadId = req.get('X-Road-Id');
-    if (xRoadId) res.set('X-Road-Id', xRoadId);
+    if (xRoadId && ECHOABLE.test(xRoadId)) res.set('X-Road-Id', xRoadId);
     const clientId = parseXRoadClientHeader(req.get('X-Road-Client')) ?? null;
+    const operation = restOperation(req.method, req.path);
+    if (operation) {
+      const audit: AuditContext = {
+        channel: 'rest',
+        operation,
+        claimedClientId: clientId,
+        xRoadId: xRoadId ?? null,
+        userId: req.get('X-Road-UserId') ?? null,
+        httpStatus: restStatus,
+      };
+      res.locals.audit = audit;
+    }
     res.locals.identified = await deps.pipeline.identify('rest', callerOf(req, clientId, deps.tls));
     next();
   };
+}
+
+/** The notification operation a REST request asks for, if it is one (routes match as express matches them). */
+function restOperation(method: string, raw: string): Operation | undefined {
+  const path = raw.toLowerCase().replace(/(.)\/$/, '$1');
+  if (method === 'POST' && path === '/births') return 'birth';
+  if (method === 'POST' && path === '/deaths') return 'death';
+  if (method === 'GET' && /^\/notifications\/[^/]+$/.test(path)) return 'status';
+  return undefined;
 }
 
 /**
@@ -38,13 +66,16 @@ export function identifyRestCaller(deps: Pick<RestDeps, 'pipeline' | 'tls'>) {
 export function notificationRoutes(deps: RestDeps): Router {
   const router = Router();
 
-  const json = express.json({ limit: deps.bodyLimitBytes, strict: true, type: () => true });
+  const json = [
+    declaredLengthWithin(deps.bodyLimitBytes),
+    express.json({ limit: deps.bodyLimitBytes, strict: true, type: () => true }),
+  ];
   const submit = (kind: Exclude<Operation, 'status'>) => async (req: Request, res: Response) => {
     const fieldErrors = structuralCheck(validators[kind], req.body);
     const handled = await deps.pipeline.handle(
       res.locals.identified,
       { operation: kind, command: req.body, fieldErrors },
-      { method: req.method, path: req.path },
+      requestInfo(req, res),
     );
     encodeRest(res, handled);
   };
@@ -59,7 +90,7 @@ export function notificationRoutes(deps: RestDeps): Router {
         command: { notificationId: String(req.params.notificationId) },
         fieldErrors: [],
       },
-      { method: req.method, path: req.path },
+      requestInfo(req, res),
     );
     encodeRest(res, handled);
   });

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { sendProblem } from '../../http/problems';
+import { PROBLEMS, sendProblem } from '../../http/problems';
 import type { Handled } from '../../pipeline/codec';
 import { notificationResult } from './render';
 
@@ -22,7 +22,16 @@ export function encodeRest(res: Response, handled: Handled): void {
   }
   if (outcome.replayed) res.set('Idempotent-Replayed', 'true');
   res
-    .status(outcome.record.status === 'registered' ? 201 : 202)
+    .status(restStatus(handled))
     .location(`/v1/notifications/${encodeURIComponent(outcome.record.notificationId)}`)
     .json(notificationResult(outcome.record));
+}
+
+/** The HTTP status of a REST answer: 201 registered, 202 pending, 200 a status, a problem's own status. */
+export function restStatus(handled: Handled): number {
+  if (!handled.ok) return PROBLEMS[handled.error.code].status;
+  const { outcome } = handled;
+  if (outcome.operation === 'birth' || outcome.operation === 'death')
+    return outcome.record.status === 'registered' ? 201 : 202;
+  return 200;
 }

@@ -15,6 +15,10 @@ export interface SoapRequest {
   headerNamespaces: Record<string, string>;
   /** The X-Road client `INSTANCE/CLASS/MEMBER/SUBSYSTEM`; undefined when the header is missing, null when malformed. */
   clientId: string | undefined | null;
+  /** The X-Road message id (xrd:id), as sent; undefined when absent. */
+  messageId: string | undefined;
+  /** The X-Road userId (xrd:userId), as sent; undefined when absent. Often `FI` and a personal identity code. */
+  userId: string | undefined;
   /** The body's wrapper element: the operation's local name and namespace. */
   operation: string;
   namespace: string | undefined;
@@ -69,6 +73,8 @@ export function parseEnvelope(text: string): SoapRequest {
     headerXml: header ? text.slice(header.contentStart, header.contentEnd) : '',
     headerNamespaces: { ...root.ns, ...header?.ns },
     clientId: header ? xRoadClient(header) : undefined,
+    messageId: header?.children.find((c) => c.local === 'id' && c.uri === XROAD_NS)?.text.trim(),
+    userId: header?.children.find((c) => c.local === 'userId' && c.uri === XROAD_NS)?.text.trim(),
     operation: wrapper.local,
     namespace: wrapper.uri || undefined,
     body: strip(wrapper),

@@ -34,7 +34,12 @@ export const SOAP_FAULTS: Readonly<Record<ErrorCode, { faultClass: 'Client' | 'S
   CLIENT_ALREADY_EXISTS: { faultClass: 'Client' },
   CLIENT_NOT_FOUND: { faultClass: 'Client' },
   EXCEPTION_NOT_FOUND: { faultClass: 'Client' },
+  REGISTRATION_WITHDRAWN: { faultClass: 'Client' },
+  NOT_IN_OUTBOX: { faultClass: 'Client' },
   IDENTITY_CODES_EXHAUSTED: { faultClass: 'Server' },
+  REGISTER_UNAVAILABLE: { faultClass: 'Server' },
+  // Not the message's fault: the same message is accepted in a moment (HTTP 429 on REST).
+  RATE_LIMITED: { faultClass: 'Server' },
   SERVICE_UNAVAILABLE: { faultClass: 'Server' },
   INTERNAL: { faultClass: 'Server' },
 };

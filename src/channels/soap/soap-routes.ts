@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import { DomainError, retryAfterSeconds } from '../../core/errors';
-import { bodyParserError } from '../../http/body-errors';
+import { bodyParserError, declaredLengthWithin } from '../../http/body-errors';
 import { callerOf } from '../../http/caller';
 import { CHANNEL_PLACES } from '../../http/channel-names';
-import type { AllowedDecision, DecodedRequest, Handled } from '../../pipeline/codec';
+import { closeAfterRefusedBody } from '../../http/problems';
+import { noteXRoadId, requestInfo } from '../../http/request-log';
+import type { AllowedDecision, AuditContext, DecodedRequest, Handled } from '../../pipeline/codec';
 import type { RequestPipeline } from '../../pipeline/request-pipeline';
 import { parseEnvelope, type SoapRequest } from './envelope';
 import { isOperation, type Operation, soapPath, toCommand } from './fields';
@@ -18,6 +20,8 @@ export interface SoapDeps {
   pipeline: RequestPipeline;
   bodyLimitBytes: number;
   tls: { trustedProxyFingerprints: readonly string[] } | undefined;
+  /** The base of every absolute link written (PUBLIC_BASE_URL, else the listening address); never the Host header. */
+  links: { base: string };
 }
 
 const SCHEMAS = ['ilmoitus-types.xsd', 'xroad.xsd', 'identifiers.xsd'];
@@ -37,7 +41,7 @@ export function soapRoutes(iface: SoapInterface, deps: SoapDeps): Router {
   const schemas = new Map(SCHEMAS.map((f) => [f, readFileSync(path.join(WSDL_DIR, f), 'utf8')]));
 
   router.get(iface.path, (req: Request, res: Response) => {
-    const base = `${req.protocol}://${req.get('host') ?? 'localhost'}${iface.path}`;
+    const base = `${deps.links.base}${iface.path}`;
     const xsd = typeof req.query.xsd === 'string' ? schemas.get(req.query.xsd) : undefined;
     if (req.query.wsdl !== undefined) {
       res.type('text/xml').send(withLocations(wsdl, base));
@@ -54,17 +58,41 @@ export function soapRoutes(iface: SoapInterface, deps: SoapDeps): Router {
     }
   });
 
-  const body = express.raw({ type: () => true, limit: deps.bodyLimitBytes });
-  router.post(iface.path, body, async (req: Request, res: Response) => {
+  const body = [
+    declaredLengthWithin(deps.bodyLimitBytes),
+    express.raw({ type: () => true, limit: deps.bodyLimitBytes }),
+  ];
+  // Every POST is a notification request for the audit trail, marked before its body is read: one refused
+  // as too large, or unreadable, is audited too (its operation unknown).
+  const markAudited = (_req: Request, res: Response, next: NextFunction) => {
+    const audit: AuditContext = {
+      channel: iface.channel,
+      operation: null,
+      claimedClientId: null,
+      xRoadId: null,
+      userId: null,
+      httpStatus: (h) => (h.ok ? 200 : 500),
+    };
+    res.locals.audit = audit;
+    next();
+  };
+  router.post(iface.path, markAudited, body, async (req: Request, res: Response) => {
     const parts: EnvelopeParts = { namespace: iface.namespace, headerXml: '', headerNamespaces: {} };
-    const info = { method: req.method, path: req.path };
+    const info = requestInfo(req, res);
     let op: Operation | undefined;
     let handled: Handled;
     try {
       const request = parseEnvelope(guardXml(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)));
       Object.assign(parts, { headerXml: request.headerXml, headerNamespaces: request.headerNamespaces });
+      noteXRoadId(res, request.messageId);
+      Object.assign(res.locals.audit as AuditContext, {
+        claimedClientId: request.clientId ?? null,
+        xRoadId: request.messageId ?? null,
+        userId: request.userId ?? null,
+      });
       const operation = operationOf(request, iface);
       op = operation;
+      (res.locals.audit as AuditContext).operation = OPERATION_OF[operation];
       const { command, errors } = toCommand(operation, request.body);
       handled = await deps.pipeline.run(
         iface.channel,
@@ -80,18 +108,18 @@ export function soapRoutes(iface: SoapInterface, deps: SoapDeps): Router {
     } catch (err) {
       handled = deps.pipeline.failed(err, info);
     }
-    encode(res, handled, parts, op, origin(req));
+    encode(res, handled, parts, op, deps.links.base);
   });
 
   // Body-parser failures (too large, aborted) still answer as SOAP faults, never an HTML page.
   router.use(iface.path, (err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const handled = deps.pipeline.failed(bodyParserError(err) ?? err, { method: req.method, path: req.path });
+    const handled = deps.pipeline.failed(bodyParserError(err) ?? err, requestInfo(req, res));
     encode(
       res,
       handled,
       { namespace: iface.namespace, headerXml: '', headerNamespaces: {} },
       undefined,
-      origin(req),
+      deps.links.base,
     );
   });
   return router;
@@ -120,6 +148,7 @@ function encode(
       : err;
     const retryAfter = retryAfterSeconds(err.code);
     if (retryAfter !== undefined) res.set('Retry-After', String(retryAfter));
+    closeAfterRefusedBody(res, err);
     send(res, 500, faultEnvelope(parts, mapped, handled.correlationId, undefined));
     return;
   }
@@ -138,8 +167,6 @@ function operationOf(request: SoapRequest, iface: SoapInterface): Operation {
   }
   return request.operation;
 }
-
-const origin = (req: Request) => `${req.protocol}://${req.get('host') ?? 'localhost'}`;
 
 /** RFC 9745 Deprecation, RFC 8594 Sunset (the client's effective cut-off) and the successor's link. */
 function deprecationHeaders(res: Response, d: AllowedDecision, at: string) {

@@ -1,19 +1,13 @@
 import express, { type Request, type Response, Router } from 'express';
-import { DomainError } from '../../core/errors';
+import { declaredLengthWithin } from '../../http/body-errors';
 import { CHANNEL_PLACES } from '../../http/channel-names';
 import { sendProblem } from '../../http/problems';
+import { requestInfo } from '../../http/request-log';
 import type { Handled, Operation } from '../../pipeline/codec';
 import type { RequestPipeline } from '../../pipeline/request-pipeline';
-import { parseEnvelope } from '../soap/envelope';
-import { isOperation, type Operation as SoapOperation, soapPath, toCommand } from '../soap/fields';
-import { guardXml } from '../soap/xml-guard';
+import { soapAsRest } from './soap-request';
 
 const REST = CHANNEL_PLACES.rest.path;
-const OPERATION_OF: Record<SoapOperation, Operation> = {
-  SyntymaIlmoitus: 'birth',
-  KuolemaIlmoitus: 'death',
-  IlmoituksenTila: 'status',
-};
 const REQUEST_OF: Record<Operation, { method: string; path: (notificationId: string) => string }> = {
   birth: { method: 'POST', path: () => `${REST}/births` },
   death: { method: 'POST', path: () => `${REST}/deaths` },
@@ -29,27 +23,23 @@ const REQUEST_OF: Record<Operation, { method: string; path: (notificationId: str
  */
 export function translateRoute(deps: { pipeline: RequestPipeline; bodyLimitBytes: number }) {
   const router = Router();
-  const xml = express.raw({ type: () => true, limit: deps.bodyLimitBytes });
+  const xml = [
+    declaredLengthWithin(deps.bodyLimitBytes),
+    express.raw({ type: () => true, limit: deps.bodyLimitBytes }),
+  ];
   router.post('/migration/translate', xml, async (req: Request, res: Response) => {
-    const request = parseEnvelope(guardXml(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)));
-    const op = request.operation;
-    if (!isOperation(op)) {
-      throw new DomainError('MALFORMED_REQUEST', {
-        reason: 'the SOAP Body must hold SyntymaIlmoitus, KuolemaIlmoitus or IlmoituksenTila',
-      });
-    }
-    const { command, errors } = toCommand(op, request.body);
+    const soap = soapAsRest(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
     const handled = await deps.pipeline.handle(
       res.locals.identified,
       {
-        operation: OPERATION_OF[op],
-        command,
-        fieldErrors: errors,
-        fieldName: (f) => soapPath(op, f),
-        // The sandbox rules of the client named in the envelope (or the caller) decide what is valid.
-        checkOnly: { asClientId: request.clientId ?? null },
+        operation: soap.operation,
+        command: soap.command,
+        fieldErrors: soap.errors,
+        fieldName: soap.fieldName,
+        // Checked as the caller; an envelope naming another client is refused, not looked up.
+        checkOnly: { asClientId: soap.clientId ?? null },
       },
-      { method: req.method, path: req.path },
+      requestInfo(req, res),
     );
     encode(res, handled);
   });

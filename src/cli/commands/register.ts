@@ -5,6 +5,7 @@ import { checkPersonsBody } from '../../ops/request-checks';
 import { CliInputError } from '../errors';
 import { globals } from '../options';
 import { withGateway } from '../session';
+import { serveReferenceRegister } from './register-serve';
 
 export function registerCommand(program: Command): Command {
   const register = program.command('register').description('the embedded population register (test data)');
@@ -28,6 +29,15 @@ export function registerCommand(program: Command): Command {
         );
       });
     });
+
+  register
+    .command('serve')
+    .description(
+      'run the reference register service (openapi/register.yaml) over its own database (DATABASE_URL, else DATA_DIR); a gateway uses it with REGISTER_URL',
+    )
+    .option('--port <port>', 'the port to listen on (0: any free one)', '8090')
+    .option('--host <host>', 'the address to listen on', '127.0.0.1')
+    .action(async (opts: { port: string; host: string }) => serveReferenceRegister(opts));
 
   return register;
 }

@@ -20,7 +20,7 @@ export function validateClientPatch(input: unknown): ClientPatch {
   }
   for (const key of ['name', 'organisation'] as const) {
     if (member(input, key) !== undefined) {
-      const v = e.string(input, '', key);
+      const v = e.text(input, '', key);
       if (v !== undefined) patch[key] = v;
     }
   }
@@ -71,7 +71,7 @@ export function validateExceptionInput(input: unknown, today: string): Exception
   if (until !== undefined && !isCalendarDate(until))
     e.add('until', 'INVALID_DATE', 'must be a date YYYY-MM-DD');
   else if (until !== undefined && until < today) e.add('until', 'OUT_OF_RANGE', 'must not be in the past');
-  const reason = e.string(input, '', 'reason');
+  const reason = e.text(input, '', 'reason');
   if (reason !== undefined && reason.trim().length < 3) e.add('reason', 'INVALID_VALUE', 'must say why');
   e.throwIfAny();
   return { channel: channel as SoapChannel, until: until as string, reason: (reason as string).trim() };
@@ -84,8 +84,8 @@ export function validateClientInput(input: unknown): ClientRecordInput {
   if (id !== undefined && !CLIENT_ID_PATTERN.test(id)) {
     e.add('id', 'INVALID_FORMAT', 'must be an X-Road identifier INSTANCE/CLASS/MEMBER/SUBSYSTEM');
   }
-  const name = e.string(input, '', 'name');
-  const organisation = e.string(input, '', 'organisation');
+  const name = e.text(input, '', 'name');
+  const organisation = e.text(input, '', 'organisation');
   const kind = e.string(input, '', 'kind');
   if (kind !== undefined && kind !== 'existing' && kind !== 'new') {
     e.add('kind', 'INVALID_VALUE', 'must be "existing" or "new"');

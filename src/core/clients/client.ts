@@ -34,5 +34,10 @@ export interface Client {
   updatedAt: Date;
 }
 
-/** X-Road identifiers: four non-empty parts; the member class and instance are short upper-case codes. */
-export const CLIENT_ID_PATTERN = /^[^/\s]{1,64}\/[^/\s]{1,64}\/[^/\s]{1,64}\/[^/\s]{1,128}$/;
+/**
+ * X-Road identifiers: four non-empty parts; the member class and instance are short upper-case codes.
+ * No part holds a space, a control character or an unpaired surrogate (as the X-Road-Client header
+ * cannot carry one either).
+ */
+export const CLIENT_ID_PATTERN =
+  /^[^/\s\p{Cc}\p{Cs}]{1,64}\/[^/\s\p{Cc}\p{Cs}]{1,64}\/[^/\s\p{Cc}\p{Cs}]{1,64}\/[^/\s\p{Cc}\p{Cs}]{1,128}$/u;

@@ -60,6 +60,19 @@ export class CallerIdentification {
     return { client, decision };
   }
 
+  /**
+   * A client identified before, asked again when work it sent is done later
+   * (the items of a batch it had acknowledged): the channel policy as of now,
+   * without counting another call.
+   */
+  async again(clientId: string, channel: Channel): Promise<IdentifiedClient> {
+    const client = await this.deps.clients.find(clientId);
+    if (!client) throw new DomainError('UNKNOWN_CLIENT');
+    const decision = decideChannel(client, channel, this.deps.clock.now(), this.deps.cutoffs);
+    if (!decision.allowed) throw refusalError(decision);
+    return { client, decision };
+  }
+
   /** A registered client, without identifying anyone (whose rules a check applies). */
   find(id: string): Promise<Client | undefined> {
     return this.deps.clients.find(id);

@@ -10,7 +10,13 @@ export type ClientRecordInput = Pick<
 export interface AuditEntry {
   at: Date;
   operator: string;
-  action: 'client.create' | 'client.update' | 'exception.grant' | 'exception.revoke';
+  action:
+    | 'client.create'
+    | 'client.update'
+    | 'exception.grant'
+    | 'exception.revoke'
+    | 'notification.retry'
+    | 'notification.withdraw';
   clientId: string;
   details: Record<string, unknown>;
 }

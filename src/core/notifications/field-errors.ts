@@ -1,5 +1,8 @@
 import { type FieldError, type FieldErrorCode, validationFailed } from '../errors';
 
+/** A control character, or half of a surrogate pair standing alone. */
+export const NOT_TEXT = /[\p{Cc}\p{Cs}]/u;
+
 /** Collects field errors so a client hears about every bad field at once, not one per round trip. */
 export class FieldErrorCollector {
   readonly errors: FieldError[] = [];
@@ -22,6 +25,20 @@ export class FieldErrorCollector {
     }
     if (typeof v !== 'string') {
       this.add(field, 'INVALID_TYPE', 'must be a string');
+      return undefined;
+    }
+    return v;
+  }
+
+  /**
+   * A string an operator writes for people to read (a name, a reason): no control characters — a NUL
+   * cannot even be stored, a line break or an escape sequence would garble the operator's table or
+   * terminal — and no unpaired surrogate, which is no character at all.
+   */
+  text(obj: unknown, path: string, key: string, required = true): string | undefined {
+    const v = this.string(obj, path, key, required);
+    if (v !== undefined && NOT_TEXT.test(v)) {
+      this.add(join(path, key), 'INVALID_VALUE', 'must be printable text, without control characters');
       return undefined;
     }
     return v;

@@ -24,13 +24,25 @@ export class GroupCommit<I, O> {
       shedsQueue?: (err: unknown) => boolean;
       /**
        * When the next batch may start once work is waiting: by default at
-       * once (a microtask later). The store decides: one that runs a whole
-       * transaction without yielding (PGlite) asks for the next event-loop
-       * turn, so that what arrived meanwhile joins the batch.
+       * once (a microtask later). The composition decides for the store it
+       * wires in (services.ts): the next event-loop turn, so that what
+       * arrived meanwhile joins the batch.
        */
       defer?: (start: () => void) => void;
     },
   ) {}
+
+  /** Resolves once nothing is queued or running (at once when nothing is). */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private readonly idleWaiters: (() => void)[] = [];
+
+  private isIdle(): boolean {
+    return this.running === 0 && this.queue.length === 0 && !this.scheduled;
+  }
 
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
@@ -70,7 +82,8 @@ export class GroupCommit<I, O> {
         )
         .finally(() => {
           this.running--;
-          this.schedule();
+          if (this.queue.length > 0) this.schedule();
+          else if (this.isIdle()) for (const wake of this.idleWaiters.splice(0)) wake();
         });
     }
   }

@@ -6,8 +6,9 @@ import { validateBirth } from './birth';
 import { validateDeath } from './death';
 import { fingerprint } from './fingerprint';
 import { GroupCommit, type Settled } from './group-commit';
-import type { NewNotification, Notification, StoredNotification } from './notification';
+import type { NewNotification, Notification, NotificationKey, StoredNotification } from './notification';
 import { applyToRegister, type RegisterOutcome } from './registration';
+import { type RemoteDelivery, which } from './remote-delivery';
 
 export interface SubmitResult {
   record: StoredNotification;
@@ -22,11 +23,34 @@ export interface NotificationServiceDeps {
   logger: Logger;
   /** How many batches may be in flight at once (1 for the embedded database, which serialises anyway). */
   batchConcurrency?: number;
+  /**
+   * The bulk lane's transactions (submissions of batch requests): how many
+   * notifications one may hold, and how many may be in flight at once.
+   */
+  bulk?: { maxBatch: number; concurrency: number };
   /** When a batch may start once a submission waits (see GroupCommit): the store's to say. */
   deferBatch?: (start: () => void) => void;
+  /**
+   * A register beyond the gateway, behind an outbox. Unset: the embedded
+   * register, decided in the same transaction that stores the notification.
+   */
+  remote?: RemoteDelivery;
+}
+
+/** How a submission travels: alone (a single request), or in the bulk lane with the items of batch requests. */
+export interface SubmitOptions {
+  bulk?: boolean;
 }
 
 type Submission = Omit<NewNotification, 'status' | 'childCode' | 'rejection' | 'receivedAt' | 'registeredAt'>;
+
+/** A submission committed to the outbox, its answer to come from the register call after the commit. */
+interface Offered {
+  /** Its row once the register answered (or did not in time); never rejects. */
+  offered: Promise<StoredNotification>;
+  /** False: the same id came earlier in the batch, and this one replays it. */
+  first: boolean;
+}
 
 /** Why a registering transaction was rolled back instead of committed. */
 class Aborted extends Error {
@@ -39,21 +63,48 @@ class Aborted extends Error {
 }
 
 const MAX_BATCH = 100;
+/** The bulk lane's defaults; the composition sets them per store (services.ts), as measured in bench/. */
+const BULK_DEFAULTS = { maxBatch: 500, concurrency: 1 };
 const keyOf = (n: { clientId: string; notificationId: string }) => `${n.clientId}\n${n.notificationId}`;
 
 /**
  * The use cases every façade calls: submit a birth or a death, read a
  * notification's status, and finish pending ones once the register answers.
+ *
+ * Submissions travel in one of two lanes, each a group commit of its own.
+ * Single requests share transactions of up to MAX_BATCH. The items of batch
+ * requests (a backlog replayed, a hospital's batch run) go in the bulk lane,
+ * in larger transactions, after a look-up that answers ids stored before
+ * (a resent chunk) without a transaction: so a replay of a hundred thousand
+ * never queues single requests behind it, and each lane's transactions are
+ * sized for its traffic. Both lanes run the same register() under the same
+ * locks, in the same order (persons, code series, then notifications by
+ * key): the serial order of all notifications holds across them.
  */
 export class NotificationService {
-  private readonly batches: GroupCommit<Submission, SubmitResult>;
+  private readonly batches: GroupCommit<Submission, SubmitResult | Offered>;
+  private readonly bulk: GroupCommit<Submission, SubmitResult | Offered>;
+  /** Calls to a remote register made after a batch's commit, not yet answered and recorded. */
+  private readonly offers = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: NotificationServiceDeps) {
-    this.batches = new GroupCommit((items) => this.register(items, 0), {
+    const remote = deps.remote;
+    const run = remote
+      ? (items: Submission[]) => this.registerRemotely(remote, items)
+      : (items: Submission[]): Promise<Settled<SubmitResult | Offered>[]> => this.register(items, 0);
+    const shedsQueue = (err: unknown) => deps.store.isUnavailable(err);
+    this.batches = new GroupCommit(run, {
       maxBatch: MAX_BATCH,
       maxConcurrent: deps.batchConcurrency ?? 1,
       defer: deps.deferBatch,
-      shedsQueue: (err) => deps.store.isUnavailable(err),
+      shedsQueue,
+    });
+    const bulk = deps.bulk ?? BULK_DEFAULTS;
+    this.bulk = new GroupCommit(remote ? run : (items: Submission[]) => this.registerBulk(items), {
+      maxBatch: bulk.maxBatch,
+      maxConcurrent: bulk.concurrency,
+      defer: deps.deferBatch,
+      shedsQueue,
     });
   }
 
@@ -67,18 +118,38 @@ export class NotificationService {
     channel: Channel,
     kind: Notification['kind'],
     input: unknown,
+    options: SubmitOptions = {},
   ): Promise<SubmitResult> {
     const ctx = { now: this.deps.clock.now(), sandbox: client.sandbox };
     const content: Notification = kind === 'birth' ? validateBirth(input, ctx) : validateDeath(input, ctx);
-    return this.batches.submit({
+    const print = fingerprint(content);
+    const result = await (options.bulk ? this.bulk : this.batches).submit({
       clientId: client.id,
       notificationId: content.notificationId,
       kind,
       channel,
-      fingerprint: fingerprint(content),
+      fingerprint: print,
       sandbox: client.sandbox,
       content,
     });
+    if (!('offered' in result)) return result;
+    // A remote register is asked once the batch's slot is free again: the slot covers the commit only.
+    const record = await result.offered;
+    return result.first ? { record, replayed: false } : replay(record, print);
+  }
+
+  /**
+   * Resolves once every batch under way has settled, and every call to a
+   * remote register made for one has been answered (or timed out) and
+   * recorded: what must end before the database closes.
+   */
+  async settled(): Promise<void> {
+    const idle = () => Promise.all([this.batches.idle(), this.bulk.idle()]);
+    await idle();
+    while (this.offers.size > 0) {
+      await Promise.all([...this.offers]);
+      await idle();
+    }
   }
 
   /** The validation `submit` starts with, alone: throws what would stop the notification before the register. */
@@ -101,10 +172,11 @@ export class NotificationService {
     return found;
   }
 
-  /** Retries pending notifications; returns how many left the pending state. */
+  /** Retries pending notifications that are due; returns how many left the pending state. */
   async processPending(limit = 20): Promise<number> {
+    if (this.deps.remote) return this.deps.remote.deliverDue(limit);
     return this.deps.store.transaction(async (tx) => {
-      const claimed = await tx.notifications.claimPending(limit);
+      const claimed = await tx.notifications.claimDue(this.deps.clock.now(), limit);
       if (claimed.length === 0) return 0;
       let outcomes: RegisterOutcome[];
       try {
@@ -112,7 +184,7 @@ export class NotificationService {
         outcomes = await tx.attempt(() => this.applyOrAbort(tx, claimed));
       } catch (e) {
         if (!(e instanceof Aborted)) throw e;
-        this.logPending(claimed[0], e.reason);
+        this.logPending(claimed, e.reason);
         return 0;
       }
       const now = this.deps.clock.now();
@@ -161,6 +233,64 @@ export class NotificationService {
     });
   }
 
+  /**
+   * One transaction of the bulk lane: ids stored before (a chunk sent again
+   * after an interruption) are answered from the store at once, as replays;
+   * the rest are registered as any batch is. An id stored meanwhile by
+   * another transaction is caught by register() as always.
+   */
+  private async registerBulk(items: Submission[]): Promise<Settled<SubmitResult>[]> {
+    const stored = new Map(
+      (await this.deps.store.notifications.findMany(items)).map((n) => [keyOf(n), n] as const),
+    );
+    if (stored.size === 0) return this.register(items, 0);
+    const fresh = items.filter((s) => !stored.has(keyOf(s)));
+    const registered = fresh.length > 0 ? await this.register(fresh, 0) : [];
+    const byItem = new Map(fresh.map((s, i) => [s, registered[i]]));
+    return items.map((s) => {
+      const earlier = stored.get(keyOf(s));
+      if (earlier) return settle(() => replay(earlier, s.fingerprint));
+      return byItem.get(s) ?? { ok: false, error: new Error('a batch item got no result') };
+    });
+  }
+
+  /**
+   * One batch for the remote register: the first submission of each (client,
+   * id) goes to the outbox, committed; later ones, and ids stored before,
+   * answer as replays of what is stored. The register is asked after the
+   * commit, outside the batch's slot, so later batches never queue behind a
+   * slow register: each client waits for its commit and then at most one
+   * call, bounded by REGISTER_TIMEOUT_MS.
+   */
+  private async registerRemotely(
+    remote: RemoteDelivery,
+    items: Submission[],
+  ): Promise<Settled<SubmitResult | Offered>[]> {
+    const firsts = new Map<string, Submission>();
+    for (const s of items) if (!firsts.has(keyOf(s))) firsts.set(keyOf(s), s);
+    const now = this.deps.clock.now();
+    const stored = await remote.store([...firsts.values()].map((s) => toRow(s, undefined, now)));
+    // Not awaited here: the slot is released when this returns. Whatever the call meets, the stored row
+    // stands, so a failure to record the register's answer leaves the notification pending (202).
+    const offered = remote.offer(stored).catch((err) => {
+      this.logPending(stored, err);
+      return stored;
+    });
+    this.offers.add(offered);
+    void offered.finally(() => this.offers.delete(offered));
+    const fresh = new Map(stored.map((r) => [keyOf(r), r]));
+    const results: Settled<SubmitResult | Offered>[] = [];
+    for (const s of items) {
+      const own = fresh.get(keyOf(s));
+      if (own) {
+        // The same id twice in one batch: the later one replays the first, once the register answered it.
+        const record = offered.then((rows) => rows.find((r) => keyOf(r) === keyOf(own)) ?? own);
+        results.push({ ok: true, value: { offered: record, first: firsts.get(keyOf(s)) === s } });
+      } else results.push(await this.replayStored(s));
+    }
+    return results;
+  }
+
   /** The register could not be reached: store every submission as pending, to be registered later. */
   private async storePending(
     items: Submission[],
@@ -173,7 +303,7 @@ export class NotificationService {
     const out = new Map<string, Settled<SubmitResult>>(
       rows.map((r) => [keyOf(r), { ok: true, value: { record: r, replayed: false } }]),
     );
-    if (rows[0]) this.logPending(rows[0], reason);
+    if (rows[0]) this.logPending(rows, reason);
     for (const s of items) if (!out.has(keyOf(s))) out.set(keyOf(s), await this.replayStored(s));
     return out;
   }
@@ -216,12 +346,9 @@ export class NotificationService {
     }
   }
 
-  private logPending(
-    n: Pick<StoredNotification, 'clientId' | 'notificationId'> | undefined,
-    reason: unknown,
-  ) {
+  private logPending(rows: readonly NotificationKey[], reason: unknown) {
     this.deps.logger.warn(
-      { clientId: n?.clientId, notificationId: n?.notificationId, err: errorName(reason) },
+      { ...which(rows), err: errorName(reason) },
       'register unavailable; notifications left pending',
     );
   }

@@ -30,7 +30,22 @@ export async function applyToRegister(
   items: readonly Item[],
 ): Promise<RegisterOutcome[]> {
   const codes = [...new Set(items.map(({ content: c }) => personOf(c)))];
-  const persons = new Map((await register.lockPersons(codes)).map((p) => [p.personalIdentityCode, p]));
+  // The series every birth may draw from are locked with the persons, in the same round trip (persons
+  // first): a birth refused later leaves its series locked and unmoved, nothing more.
+  const seriesKeys = sortedSeries(
+    items.flatMap(({ content: c, sandbox }) =>
+      c.kind === 'birth' ? [seriesKey(c.child.birthDate, c.child.sex, sandbox)] : [],
+    ),
+  );
+  const locked = await register.lockPersonsAndSeries(
+    codes,
+    seriesKeys.map((key) => ({ key, initial: seriesStart(key) })),
+  );
+  const persons = new Map(locked.persons.map((p) => [p.personalIdentityCode, p]));
+  // Positions as locked, for the first group of births; a later group (after a death) locks again.
+  let positions: Map<string, CodeSeriesPosition> | undefined = new Map(
+    seriesKeys.map((k, i) => [seriesId(k), locked.series[i] ?? seriesStart(k)]),
+  );
   // Only a death asks for the register's children: births alone need nothing more than their mothers.
   const deceased = [...new Set(items.flatMap(({ content: c }) => (c.kind === 'death' ? [personOf(c)] : [])))];
   const latestChild =
@@ -45,7 +60,8 @@ export async function applyToRegister(
   // child's birth in one batch makes a second group.)
   const assignPending = async () => {
     if (children.length === 0) return;
-    await assignCodes(register, children, outcomes);
+    await assignCodes(register, children, outcomes, positions);
+    positions = undefined;
     for (const child of children) {
       if (!('childCode' in (outcomes[child.index] ?? {}))) continue;
       const latest = latestChild.get(child.motherCode);
@@ -98,6 +114,13 @@ export async function applyToRegister(
   return outcomes;
 }
 
+/** Each series once, in the order every batch locks them (so that two batches cannot deadlock on them). */
+function sortedSeries(keys: readonly CodeSeriesKey[]): CodeSeriesKey[] {
+  return [...new Map(keys.map((k) => [seriesId(k), k])).values()].sort((a, b) =>
+    seriesId(a) < seriesId(b) ? -1 : 1,
+  );
+}
+
 function personOf(c: Item['content']): string {
   return c.kind === 'birth' ? c.mother.personalIdentityCode : c.deceased.personalIdentityCode;
 }
@@ -107,11 +130,17 @@ function personOf(c: Item['content']): string {
  * code in the register; a code somebody already holds (a loaded test person)
  * is skipped for the next one. The series stay locked until commit.
  */
-async function assignCodes(register: RegisterPort, children: ChildToCode[], outcomes: RegisterOutcome[]) {
-  const keys = [...new Map(children.map((c) => [seriesId(c.key), c.key])).values()].sort((a, b) =>
-    seriesId(a) < seriesId(b) ? -1 : 1,
-  );
-  const locked = await register.lockCodeSeries(keys.map((key) => ({ key, initial: seriesStart(key) })));
+async function assignCodes(
+  register: RegisterPort,
+  children: ChildToCode[],
+  outcomes: RegisterOutcome[],
+  lockedAlready: Map<string, CodeSeriesPosition> | undefined,
+) {
+  const keys = sortedSeries(children.map((c) => c.key));
+  const locked =
+    lockedAlready && keys.every((k) => lockedAlready.has(seriesId(k)))
+      ? keys.map((k) => lockedAlready.get(seriesId(k)) as CodeSeriesPosition)
+      : await register.lockCodeSeries(keys.map((key) => ({ key, initial: seriesStart(key) })));
   const at = new Map<string, CodeSeriesPosition>(
     keys.map((k, i) => [seriesId(k), locked[i] ?? seriesStart(k)]),
   );

@@ -25,7 +25,7 @@ const PATCHABLE = {
  * Runs a write (which must end in RETURNING) and, when an audit entry is given and the write
  * changed a row, logs it in the same statement: a change and its audit row land together or not at all.
  */
-function audited(q: Queryable, sql: string, params: unknown[], audit: AuditEntry | undefined) {
+export function audited(q: Queryable, sql: string, params: unknown[], audit: AuditEntry | undefined) {
   if (!audit) return q.query(sql, params);
   const n = params.length;
   return q.query(

@@ -1,5 +1,5 @@
 import type { RegisterPort } from '../../core/ports';
-import type { CodeSeriesKey, Person, PersonLoad } from '../../core/register/person';
+import type { CodeSeriesKey, CodeSeriesPosition, Person, PersonLoad } from '../../core/register/person';
 import type { Queryable, Row } from './database';
 import { WriteBehind } from './write-behind';
 
@@ -11,25 +11,78 @@ const seriesColumns = (series: readonly { key: CodeSeriesKey }[]) => [
 
 const PERSON_COLUMNS = 'personal_identity_code, birth_date, sex, temporary, death_date, death_date_latest';
 
+// ORDER BY then FOR UPDATE: rows are locked in code order, so two batches cannot deadlock on them.
+const LOCK_PERSONS = `SELECT ${PERSON_COLUMNS} FROM persons WHERE personal_identity_code = ANY($1::text[])
+  ORDER BY personal_identity_code FOR UPDATE`;
+
+/**
+ * Creates missing series at their initial position and locks every one named (a no-op update takes the
+ * row lock and returns the current position), in the order given: the core sorts them, so batches on
+ * several instances cannot deadlock here. Its five arrays are parameters $from to $from+4; `filter`
+ * goes after the source rows.
+ */
+const lockSeries = (from: number, filter: string) => {
+  const [d, pool, parity, sign, last] = [0, 1, 2, 3, 4].map((i) => `$${from + i}`);
+  return `INSERT INTO code_series AS s (birth_date, pool, parity, sign_index, last_number)
+    SELECT v.birth_date, v.pool, v.parity, v.sign_index, v.last_number
+    FROM unnest(${d}::date[], ${pool}::text[], ${parity}::smallint[], ${sign}::smallint[], ${last}::smallint[])
+      WITH ORDINALITY AS v(birth_date, pool, parity, sign_index, last_number, ord)
+    ${filter} ORDER BY v.ord
+    ON CONFLICT (birth_date, pool, parity) DO UPDATE SET sign_index = s.sign_index
+    RETURNING birth_date, pool, parity, sign_index, last_number`;
+};
+
+type SeriesToLock = { key: CodeSeriesKey; initial: CodeSeriesPosition };
+
+const seriesParams = (series: readonly SeriesToLock[]) => [
+  ...seriesColumns(series),
+  series.map((s) => s.initial.signIndex),
+  series.map((s) => s.initial.number),
+];
+
+/** The locked rows' positions, in the order the series were given. */
+function positionsOf(series: readonly SeriesToLock[], rows: readonly Row[]): CodeSeriesPosition[] {
+  const byKey = new Map(rows.map((r) => [`${r.birth_date}/${r.pool}/${r.parity}`, r]));
+  return series.map(({ key, initial }) => {
+    const r = byKey.get(`${key.birthDate}/${key.pool}/${key.parity}`);
+    return r ? { signIndex: Number(r.sign_index), number: Number(r.last_number) } : initial;
+  });
+}
+
 export function registerQueries(q: Queryable | WriteBehind): RegisterPort {
   // Writes nothing waits for: held back and sent with the batch's notification insert when possible.
   const later = async (sql: string, params: unknown[]) => {
     if (q instanceof WriteBehind) q.defer(sql, params);
     else await q.query(sql, params);
   };
+  // Read committed returns a row whose lock was waited for as its holder committed it; what the holder
+  // wrote elsewhere (a mother's new child) the next statement sees (latestChildBirthDates).
+  const lockPersons = async (codes: readonly string[]) =>
+    codes.length === 0 ? [] : (await q.query(LOCK_PERSONS, [codes])).map(toPerson);
   return {
-    async lockPersons(codes) {
-      if (codes.length === 0) return [];
-      // ORDER BY then FOR UPDATE: rows are locked in code order, so two batches cannot deadlock on them.
-      // Read committed returns a row whose lock was waited for as its holder committed it; what the holder
-      // wrote elsewhere (a mother's new child) the next statement sees (latestChildBirthDates).
-      const rows = await q.query(
-        `SELECT ${PERSON_COLUMNS} FROM persons WHERE personal_identity_code = ANY($1::text[])
-         ORDER BY personal_identity_code FOR UPDATE`,
-        [codes],
+    async lockPersonsAndSeries(codes, series) {
+      if (series.length === 0) return { persons: await lockPersons(codes), series: [] };
+      // One statement: the series' upsert reads the persons' CTE first (its one-time filter counts them),
+      // so every person is locked before any series is, as when the two run one after the other.
+      const rows = await q.query<Row>(
+        `WITH p AS MATERIALIZED (${LOCK_PERSONS}),
+         s AS (${lockSeries(2, 'WHERE (SELECT count(*) FROM p) >= 0')})
+         SELECT 'p' AS what, ${PERSON_COLUMNS}, NULL::text AS pool, NULL::smallint AS parity,
+           NULL::smallint AS sign_index, NULL::smallint AS last_number FROM p
+         UNION ALL
+         SELECT 's', NULL, birth_date, NULL, NULL, NULL, NULL, pool, parity, sign_index, last_number FROM s`,
+        [codes, ...seriesParams(series)],
       );
-      return rows.map(toPerson);
+      return {
+        persons: rows.filter((r) => r.what === 'p').map(toPerson),
+        series: positionsOf(
+          series,
+          rows.filter((r) => r.what === 's'),
+        ),
+      };
     },
+
+    lockPersons,
 
     async latestChildBirthDates(motherCodes) {
       if (motherCodes.length === 0) return new Map();
@@ -76,24 +129,8 @@ export function registerQueries(q: Queryable | WriteBehind): RegisterPort {
     async lockCodeSeries(series) {
       // The no-op update takes the row lock and returns the current position; rows are taken in the
       // order given (the core sorts them), so batches on several instances cannot deadlock here.
-      const rows = await q.query<Row>(
-        `INSERT INTO code_series AS s (birth_date, pool, parity, sign_index, last_number)
-         SELECT v.birth_date, v.pool, v.parity, v.sign_index, v.last_number
-         FROM unnest($1::date[], $2::text[], $3::smallint[], $4::smallint[], $5::smallint[]) WITH ORDINALITY
-           AS v(birth_date, pool, parity, sign_index, last_number, ord) ORDER BY v.ord
-         ON CONFLICT (birth_date, pool, parity) DO UPDATE SET sign_index = s.sign_index
-         RETURNING birth_date, pool, parity, sign_index, last_number`,
-        [
-          ...seriesColumns(series),
-          series.map((s) => s.initial.signIndex),
-          series.map((s) => s.initial.number),
-        ],
-      );
-      const byKey = new Map(rows.map((r) => [`${r.birth_date}/${r.pool}/${r.parity}`, r]));
-      return series.map(({ key, initial }) => {
-        const r = byKey.get(`${key.birthDate}/${key.pool}/${key.parity}`);
-        return r ? { signIndex: Number(r.sign_index), number: Number(r.last_number) } : initial;
-      });
+      const rows = await q.query<Row>(lockSeries(1, ''), seriesParams(series));
+      return positionsOf(series, rows);
     },
 
     async saveCodeSeries(series) {

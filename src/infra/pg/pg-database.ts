@@ -11,6 +11,9 @@ export interface PgOptions {
   onError: (err: Error) => void;
 }
 
+/** The most statement texts prepared by name (see nameOf). */
+const MAX_PREPARED = 200;
+
 const types = {
   getTypeParser(oid: number, format?: string) {
     if (oid === TYPE_OIDS.int8) return parseInt8;
@@ -64,6 +67,24 @@ export function createPgDatabase(opts: PgOptions): Database {
     }
   };
 
+  /**
+   * Statements with parameters are prepared once per connection, under a name
+   * of their text: the server parses and plans each text once rather than at
+   * every execution, and the client sends it once. Every text is one of the
+   * store's own, fixed or made of a few optional parts; past MAX_PREPARED
+   * distinct texts (there are far fewer) the rest run unnamed, so that no
+   * connection can accumulate prepared statements without end.
+   */
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string | undefined => {
+    let name = names.get(text);
+    if (name === undefined && names.size < MAX_PREPARED) {
+      name = `vtj_${names.size + 1}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+
   /** One statement on a checked-out client, bounded; a client that failed that way must be dropped. */
   const run = async <R>(client: pg.PoolClient, text: string, params?: readonly unknown[]): Promise<R[]> => {
     let timer: NodeJS.Timeout | undefined;
@@ -75,7 +96,11 @@ export function createPgDatabase(opts: PgOptions): Database {
       }, t.queryMs);
     });
     try {
-      const result = await Promise.race([client.query(text, params as unknown[]), timedOut]);
+      const query =
+        params && params.length > 0
+          ? client.query({ text, values: params as unknown[], name: nameOf(text) })
+          : client.query(text);
+      const result = await Promise.race([query, timedOut]);
       return result.rows as R[];
     } catch (err) {
       throw classify(err);

@@ -5,6 +5,8 @@ import { clientQueries } from './clients-sql';
 import { type Database, DatabaseUnavailableError } from './database';
 import { notificationQueries } from './notifications-sql';
 import { registerQueries, upsertPersons } from './persons-sql';
+import type { RegisterMode } from './register-mode-sql';
+import { registrationQueries } from './registrations-sql';
 import { isRetryable, isUnavailable } from './sqlstate';
 import { WriteBehind } from './write-behind';
 
@@ -13,7 +15,15 @@ export const MAX_ATTEMPTS = 5;
 let savepoints = 0;
 
 /** The core's Store port over either database. */
-export function createStore(db: Database, opts: { clock: Clock; clientCacheMs: number }): Store {
+export function createStore(
+  db: Database,
+  opts: {
+    clock: Clock;
+    clientCacheMs: number;
+    /** The gateway's register: pending notifications are added and claimed only while the database records it. */
+    registerMode?: RegisterMode;
+  },
+): Store {
   return {
     notifications: notificationQueries(db),
     clients: cachedClients(clientQueries(db), opts.clock, opts.clientCacheMs),
@@ -27,8 +37,9 @@ export function createStore(db: Database, opts: { clock: Clock; clientCacheMs: n
           return await db.transaction(async (raw) => {
             const q = new WriteBehind(raw);
             const tx: Transaction = {
-              notifications: notificationQueries(q),
+              notifications: notificationQueries(q, opts.registerMode),
               register: registerQueries(q),
+              registrations: registrationQueries(q),
               async attempt(inner) {
                 const name = `sp_${++savepoints}`;
                 await q.query(`SAVEPOINT ${name}`);

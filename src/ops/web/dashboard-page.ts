@@ -2,7 +2,7 @@ import type { ClientOverview } from '../../core/clients/migration-overview';
 import type { migrationSummary } from '../../core/clients/migration-summary';
 import { plural } from '../../core/plural';
 import { daysBetween, helsinkiDate } from '../../core/time/helsinki';
-import { html } from '../../http/html';
+import { html, type SafeHtml } from '../../http/html';
 import { layout } from './layout';
 import { ago, byUrgency, cutoffInWords, statusLabel, tone } from './presentation';
 
@@ -19,6 +19,8 @@ export interface DashboardView {
   asOf: string | undefined;
   status: StatusFilter | undefined;
   search: string | undefined;
+  /** The register's state and the outbox, in one line (outbox-page.ts). */
+  outbox: SafeHtml;
 }
 
 /** `/ops/`: counts per status, the cut-offs, filters and every client, most pressing first. */
@@ -55,6 +57,7 @@ export function dashboardPage(v: DashboardView): string {
     const n = daysBetween(day, date);
     return html`<li><strong>${ch}</strong> cut-off ${date} (${n >= 0 ? `in ${n} days` : `${-n} days ago`})</li>`;
   })}</ul>
+${v.outbox}
 <nav class="tiles" aria-label="Clients by status" id="summary">
   ${tile('all', v.summary.clients, 'All clients', `${v.summary.byChannel.rest?.clients ?? 0} used REST in 30 days`)}
   ${tile('overdue', v.summary.byStatus.overdue, 'Overdue', 'past a cut-off and still calling', 'overdue')}

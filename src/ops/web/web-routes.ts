@@ -13,6 +13,7 @@ import { asOfDate, asOfInstant } from '../query';
 import { clientPage } from './client-page';
 import { dashboardPage, STATUS_FILTERS, type StatusFilter } from './dashboard-page';
 import { layout } from './layout';
+import { outboxPanel } from './outbox-page';
 
 /** A browser asking for a page (it prefers text/html); API clients and curl get JSON. */
 export function wantsHtml(req: Request): boolean {
@@ -49,15 +50,19 @@ export function pageHeaders(req: Request, res: Response, next: NextFunction): vo
   helmetHeaders(req, res, next);
 }
 
-export function dashboardRoute(migration: MigrationOverview): RequestHandler {
+export function dashboardRoute(
+  migration: MigrationOverview,
+  outbox: () => Promise<Parameters<typeof outboxPanel>[0]>,
+): RequestHandler {
   return async (req: Request, res: Response) => {
     const status = statusFilter(req.query.status);
     const asOf = asOfDate(req.query.asOf);
     const search =
       typeof req.query.q === 'string' && req.query.q.trim() !== '' ? req.query.q.trim() : undefined;
-    const overview = await migration.all(asOfInstant(asOf));
+    const [overview, box] = await Promise.all([migration.all(asOfInstant(asOf)), outbox()]);
     res.type('html').send(
       dashboardPage({
+        outbox: outboxPanel(box),
         operator: res.locals.operator,
         overview,
         summary: migrationSummary(overview, migration.cutoffSettings()),

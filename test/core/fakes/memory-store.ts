@@ -1,16 +1,19 @@
 import type { ChannelException, Client } from '../../../src/core/clients/client';
-import type { ClientRecordInput } from '../../../src/core/clients/records';
+import type { AuditEntry, ClientRecordInput } from '../../../src/core/clients/records';
 import { isDomainError } from '../../../src/core/errors';
-import type {
-  NewNotification,
-  Rejection,
-  StoredNotification,
+import {
+  type NewNotification,
+  NOT_YET_TRIED,
+  type RegisterAnswer,
+  type Rejection,
+  type StoredNotification,
 } from '../../../src/core/notifications/notification';
 import type {
   ClientRepository,
   NotificationRepository,
   NotificationWriter,
   RegisterPort,
+  RegistrationLog,
   Store,
   Transaction,
 } from '../../../src/core/ports';
@@ -28,10 +31,14 @@ interface State {
   /** A newborn's mother (persons.mother_code), by the child's code. */
   mothers: Map<string, string>;
   series: Map<string, CodeSeriesPosition>;
+  /** register_requests: the first answer per idempotency key. */
+  registrations: Map<string, { fingerprint: string; answer: RegisterAnswer | null }>;
+  /** audit_log rows of notification changes (written in the same statement as the change). */
+  audit: AuditEntry[];
 }
 
 /** The statements a transaction can send, by the port method that sends them. */
-export type Operation = keyof RegisterPort | keyof NotificationWriter;
+export type Operation = keyof RegisterPort | keyof NotificationWriter | keyof RegistrationLog;
 
 /** The writes the SQL store holds back and sends later (src/infra/pg/write-behind.ts). */
 const HELD_BACK = ['markDeceased', 'saveCodeSeries'] as const;
@@ -106,6 +113,8 @@ export class MemoryStore implements Store {
     persons: new Map(),
     mothers: new Map(),
     series: new Map(),
+    registrations: new Map(),
+    audit: [],
   };
   private readonly clientMap = new Map<string, Client>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -121,6 +130,9 @@ export class MemoryStore implements Store {
 
   readonly notifications: NotificationRepository = {
     find: async (clientId, notificationId) => findNotification(this.state, clientId, notificationId),
+    findMany: async (keys) => findNotifications(this.state, keys),
+    listPending: async (needingAttention, limit) => pendingOf(this.state, needingAttention, limit),
+    countPending: async () => countOf(this.state),
   };
 
   readonly clients: ClientRepository = {
@@ -269,6 +281,14 @@ export class MemoryStore implements Store {
     return this.state.persons.size;
   }
 
+  auditEntries(): AuditEntry[] {
+    return structuredClone(this.state.audit);
+  }
+
+  allPersons(): Person[] {
+    return [...this.state.persons.values()].map((p) => ({ ...p }));
+  }
+
   allNotifications(): StoredNotification[] {
     return [...this.state.notifications.values()].map((n) => structuredClone(n));
   }
@@ -293,9 +313,42 @@ export class MemoryStore implements Store {
   }
 }
 
+function pendingOf(state: State, needingAttention: boolean, limit: number): StoredNotification[] {
+  return [...state.notifications.values()]
+    .filter((n) => n.status === 'pending' && (n.delivery.attentionSince !== null) === needingAttention)
+    .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime())
+    .slice(0, limit)
+    .map((n) => structuredClone(n));
+}
+
+function countOf(state: State): { needsAttention: number; pending: number } {
+  const pending = [...state.notifications.values()].filter((n) => n.status === 'pending');
+  const needsAttention = pending.filter((n) => n.delivery.attentionSince !== null).length;
+  return { needsAttention, pending: pending.length - needsAttention };
+}
+
+/** recordAnswers / settleByOperator on one pending row. */
+function settleRow(n: StoredNotification, answer: RegisterAnswer, at: Date): void {
+  const rejected = 'rejection' in answer;
+  n.status = rejected ? 'rejected' : 'registered';
+  n.childCode = 'childCode' in answer ? answer.childCode : null;
+  n.rejection = 'rejection' in answer ? jsonb(answer.rejection) : null;
+  n.registeredAt = rejected ? null : new Date(at);
+  n.updatedAt = new Date(at);
+  n.delivery = { ...n.delivery, nextAttemptAt: null, attentionSince: null };
+}
+
 function findNotification(state: State, clientId: string, notificationId: string) {
   const n = state.notifications.get(notificationKey(clientId, notificationId));
   return n && structuredClone(n);
+}
+
+function findNotifications(state: State, keys: readonly { clientId: string; notificationId: string }[]) {
+  const unique = new Map(keys.map((k) => [notificationKey(k.clientId, k.notificationId), k]));
+  return [...unique.values()].flatMap((k) => {
+    const n = findNotification(state, k.clientId, k.notificationId);
+    return n ? [n] : [];
+  });
 }
 
 function compareKeys(a: NewNotification, b: NewNotification): number {
@@ -360,6 +413,15 @@ class MemoryTransaction implements Transaction {
   }
 
   /** Holds a write back (WriteBehind.defer): nothing is sent, so nothing can fail yet. */
+  /** A series' position, the series created at `initial` when missing. */
+  private takeSeries(key: CodeSeriesKey, initial: CodeSeriesPosition): CodeSeriesPosition {
+    const k = seriesKey(key);
+    const found = this.state.series.get(k);
+    if (found) return { ...found };
+    this.state.series.set(k, { signIndex: initial.signIndex, number: initial.number });
+    return { signIndex: initial.signIndex, number: initial.number };
+  }
+
   private holdBack(op: HeldBack, rows: number, apply: () => void): void {
     if (this.closed) throw new Error('the transaction has already ended');
     this.held.push({ op, rows, apply });
@@ -369,6 +431,11 @@ class MemoryTransaction implements Transaction {
     find: async (clientId, notificationId) => {
       this.statement('find', 1);
       return findNotification(this.state, clientId, notificationId);
+    },
+    findMany: async (keys) => {
+      if (keys.length === 0) return [];
+      this.statement('findMany', keys.length);
+      return findNotifications(this.state, keys);
     },
     // INSERT … SELECT (sorted by key) … ON CONFLICT DO NOTHING RETURNING: a taken key is skipped, and so is
     // a key given twice (its first row goes in); updated_at is received_at; rows come back in insert order.
@@ -397,6 +464,11 @@ class MemoryTransaction implements Transaction {
           receivedAt: new Date(n.receivedAt),
           registeredAt: n.registeredAt && new Date(n.registeredAt),
           updatedAt: new Date(n.receivedAt),
+          delivery: {
+            ...NOT_YET_TRIED,
+            attempts: n.delivery?.attempts ?? 0,
+            nextAttemptAt: n.delivery?.nextAttemptAt ? new Date(n.delivery.nextAttemptAt) : null,
+          },
         };
         this.state.notifications.set(key, row);
         inserted.push(structuredClone(row));
@@ -421,13 +493,137 @@ class MemoryTransaction implements Transaction {
       n.rejection = jsonb(rejection);
       n.updatedAt = new Date(at);
     },
-    claimPending: async (limit) => {
-      this.statement('claimPending', limit);
+    // … WHERE pending, not needing attention, due … ORDER BY next_attempt_at NULLS FIRST … SKIP LOCKED.
+    claimDue: async (now, limit) => {
+      this.statement('claimDue', limit);
+      const due = (n: StoredNotification) =>
+        n.status === 'pending' &&
+        n.delivery.attentionSince === null &&
+        (n.delivery.nextAttemptAt === null || n.delivery.nextAttemptAt <= now);
+      const at = (n: StoredNotification) => n.delivery.nextAttemptAt?.getTime() ?? -Infinity;
       return [...this.state.notifications.values()]
-        .filter((n) => n.status === 'pending')
-        .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime())
+        .filter(due)
+        .sort((a, b) => at(a) - at(b) || a.receivedAt.getTime() - b.receivedAt.getTime())
         .slice(0, limit)
         .map((n) => structuredClone(n));
+    },
+    scheduleAttempts: async (rows) => {
+      if (rows.length === 0) return;
+      this.statement('scheduleAttempts', rows.length);
+      for (const r of rows) {
+        const n = this.state.notifications.get(notificationKey(r.clientId, r.notificationId));
+        if (!n) continue;
+        n.delivery.attempts = r.attempts;
+        n.delivery.nextAttemptAt = new Date(r.nextAttemptAt);
+      }
+    },
+    recordFailures: async (rows) => {
+      if (rows.length === 0) return;
+      this.statement('recordFailures', rows.length);
+      for (const r of rows) {
+        const n = this.state.notifications.get(notificationKey(r.clientId, r.notificationId));
+        if (n?.status !== 'pending') continue;
+        n.delivery.attempts = r.attempts;
+        n.delivery.nextAttemptAt = new Date(r.nextAttemptAt);
+        n.delivery.lastError = r.lastError ?? n.delivery.lastError;
+        n.delivery.attentionSince = r.attentionSince && new Date(r.attentionSince);
+      }
+    },
+    countPending: async () => {
+      this.statement('countPending', 1);
+      return countOf(this.state);
+    },
+    // WITH target … FOR UPDATE, changed AS (UPDATE …), logged AS (INSERT INTO audit_log …): one statement.
+    requeueNeedingAttention: async (clientId, at, audit) => {
+      this.statement('requeueNeedingAttention', 1);
+      let count = 0;
+      for (const n of this.state.notifications.values()) {
+        if (n.status !== 'pending' || n.delivery.attentionSince === null) continue;
+        if (clientId !== undefined && n.clientId !== clientId) continue;
+        this.state.audit.push({
+          at: new Date(at),
+          operator: audit.operator,
+          action: 'notification.retry',
+          clientId: n.clientId,
+          details: {
+            notificationId: n.notificationId,
+            kind: n.kind,
+            attempts: n.delivery.attempts,
+            ...structuredClone(audit.details),
+          },
+        });
+        n.delivery = { ...n.delivery, attempts: 0, nextAttemptAt: new Date(at), attentionSince: null };
+        count += 1;
+      }
+      return count;
+    },
+    listPending: async (needingAttention, limit) => {
+      this.statement('listPending', limit);
+      return pendingOf(this.state, needingAttention, limit);
+    },
+    // SELECT … FOR UPDATE (the fake runs one transaction at a time).
+    findForUpdate: async (clientId, notificationId) => {
+      this.statement('findForUpdate', 1);
+      return findNotification(this.state, clientId, notificationId);
+    },
+    // UPDATE … WHERE status = 'pending' RETURNING, with its audit row in the same statement.
+    requeue: async (key, at, audit) => {
+      this.statement('requeue', 1);
+      const n = this.state.notifications.get(notificationKey(key.clientId, key.notificationId));
+      if (n?.status !== 'pending') return false;
+      n.delivery = { ...n.delivery, attempts: 0, nextAttemptAt: new Date(at), attentionSince: null };
+      this.state.audit.push(structuredClone(audit));
+      return true;
+    },
+    settleByOperator: async (key, answer, at, audit) => {
+      this.statement('settleByOperator', 1);
+      const n = this.state.notifications.get(notificationKey(key.clientId, key.notificationId));
+      if (n?.status !== 'pending') return false;
+      settleRow(n, answer, at);
+      this.state.audit.push(structuredClone(audit));
+      return true;
+    },
+    recordAnswers: async (rows, at) => {
+      if (rows.length === 0) return;
+      this.statement('recordAnswers', rows.length);
+      for (const r of rows) {
+        const n = this.state.notifications.get(notificationKey(r.clientId, r.notificationId));
+        if (n?.status !== 'pending') continue;
+        settleRow(n, r.answer, at);
+      }
+    },
+  };
+
+  // INSERT … ON CONFLICT DO NOTHING RETURNING key; SELECT; UPDATE (the fake runs one transaction at a time).
+  readonly registrations: RegistrationLog = {
+    take: async (entries) => {
+      if (entries.length === 0) return new Set();
+      this.statement('take', entries.length);
+      const taken = new Set<string>();
+      for (const e of entries) {
+        if (this.state.registrations.has(e.key)) continue;
+        this.state.registrations.set(e.key, { fingerprint: e.fingerprint, answer: null });
+        taken.add(e.key);
+      }
+      return taken;
+    },
+    find: async (keys) => {
+      if (keys.length === 0) return new Map();
+      this.statement('find', keys.length);
+      const found = new Map<string, { fingerprint: string; answer: RegisterAnswer | null }>();
+      for (const k of keys) {
+        const r = this.state.registrations.get(k);
+        if (r) found.set(k, jsonb(r));
+      }
+      return found;
+    },
+    record: async (answers) => {
+      if (answers.length === 0) return;
+      this.statement('record', answers.length);
+      for (const a of answers) {
+        const r = this.state.registrations.get(a.key);
+        if (r) r.answer = jsonb(a.answer);
+      }
     },
   };
 
@@ -440,6 +636,26 @@ class MemoryTransaction implements Transaction {
       return [...this.state.persons.values()]
         .filter((p) => wanted.has(p.personalIdentityCode))
         .map((p) => ({ ...p }));
+    },
+    // One statement: the persons' lock, then the series' (a series named twice fails it, as alone).
+    lockPersonsAndSeries: async (codes, series) => {
+      if (series.length === 0) return { persons: await this.register.lockPersons(codes), series: [] };
+      const ids = series.map((s) => seriesKey(s.key));
+      this.statement(
+        'lockPersonsAndSeries',
+        codes.length + series.length,
+        ids.length !== new Set(ids).size
+          ? pgError(
+              SQLSTATE.cardinalityViolation,
+              'ON CONFLICT DO UPDATE command cannot affect row a second time',
+            )
+          : undefined,
+      );
+      const wanted = new Set(codes);
+      const persons = [...this.state.persons.values()]
+        .filter((p) => wanted.has(p.personalIdentityCode))
+        .map((p) => ({ ...p }));
+      return { persons, series: series.map(({ key, initial }) => this.takeSeries(key, initial)) };
     },
     // INSERT … ON CONFLICT DO NOTHING RETURNING: a taken code is skipped, and so is a code given twice.
     claimPersons: async (persons) => {
@@ -506,13 +722,7 @@ class MemoryTransaction implements Transaction {
             )
           : undefined,
       );
-      return series.map(({ key, initial }) => {
-        const k = seriesKey(key);
-        const found = this.state.series.get(k);
-        if (found) return { ...found };
-        this.state.series.set(k, { signIndex: initial.signIndex, number: initial.number });
-        return { signIndex: initial.signIndex, number: initial.number };
-      });
+      return series.map(({ key, initial }) => this.takeSeries(key, initial));
     },
     // UPDATE … FROM unnest(…), held back (write-behind): only existing series move; a series given twice
     // gets one of its rows (the first).

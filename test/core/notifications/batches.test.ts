@@ -7,6 +7,7 @@ import { birthInput, deathInput, hetu } from '../../helpers/builders';
 import { deadlock, MAX_ATTEMPTS, pgError } from '../fakes/memory-store';
 import { type Json, withChanges } from '../validation-helpers';
 import {
+  assertNoCodeHandedOut,
   assertRejected,
   batchSizes,
   ELDERLY,
@@ -75,9 +76,8 @@ describe('NotificationService', () => {
       );
       assert.deepEqual([w.store.commits, w.store.rollbacks], [1, 0]);
       assert.deepEqual(statements(w.store), [
-        'lockPersons(4)',
+        'lockPersonsAndSeries(6)',
         'latestChildBirthDates(2)',
-        'lockCodeSeries(2)',
         'claimPersons(3)',
         'insertMany(5) carrying saveCodeSeries(2), markDeceased(2)',
       ]);
@@ -96,9 +96,8 @@ describe('NotificationService', () => {
       assert.deepEqual([w.store.commits, w.store.rollbacks], [1, 0]);
       // The death waits for the birth's code: the births before it get theirs first.
       assert.deepEqual(statements(w.store), [
-        'lockPersons(1)',
+        'lockPersonsAndSeries(2)',
         'latestChildBirthDates(1)',
-        'lockCodeSeries(1)',
         'claimPersons(1)',
         'insertMany(2) carrying saveCodeSeries(1)',
       ]);
@@ -209,7 +208,7 @@ describe('NotificationService', () => {
       const [died, born] = await Promise.all([submitDeath(w, d), submitBirth(w, b)]);
       assert.equal(died.record.status, 'registered');
       assertRejected(born.record, 'DEATH_BEFORE_BIRTH', 'mother.personalIdentityCode');
-      assert.equal(w.store.codeSeries(FEMALE_21), undefined);
+      assertNoCodeHandedOut(w.store, FEMALE_21);
       assert.equal(w.store.personCount(), 6);
       assert.deepEqual(batchSizes(w.store), [2]);
     });
@@ -343,8 +342,7 @@ describe('NotificationService', () => {
       assert.equal(w.store.allNotifications().length, 1);
       assert.equal(w.store.personCount(), 7);
       assert.deepEqual(statements(w.store), [
-        'lockPersons(1)',
-        'lockCodeSeries(1)',
+        'lockPersonsAndSeries(2)',
         'claimPersons(1)',
         'insertMany(1) carrying saveCodeSeries(1)',
       ]);
@@ -503,7 +501,7 @@ describe('NotificationService', () => {
 
     it('a transaction that keeps failing transiently fails every submission of its batch, storing nothing', async () => {
       const error = deadlock();
-      w.store.failNext('lockCodeSeries', error, MAX_ATTEMPTS);
+      w.store.failNext('lockPersonsAndSeries', error, MAX_ATTEMPTS);
       const outcomes = await together(
         submitBirth(w, birthInput()),
         submitBirth(w, birthInput({ sex: 'male' })),
@@ -536,6 +534,52 @@ describe('NotificationService', () => {
       const retry = await submitBirth(w, input);
       assert.equal(retry.replayed, false);
       assert.equal(retry.record.childCode, hetu('211126', 'A', 2));
+    });
+  });
+  describe('the bulk lane (items of batch requests)', () => {
+    const bulk = (input: Json) => w.service.submit(PRODUCTION, 'rest', 'birth', input, { bulk: true });
+
+    it('puts more submissions in one transaction than the single lane does', async () => {
+      const inputs = Array.from({ length: 250 }, (_, i) => birthInput({ sex: i % 2 ? 'male' : 'female' }));
+      const results = await Promise.all(inputs.map(bulk));
+      assert.ok(results.every((r) => r.record.status === 'registered' && !r.replayed));
+      assert.deepEqual(batchSizes(w.store), [250]);
+      assert.equal(new Set(results.map((r) => r.record.childCode)).size, 250);
+      const singles = await Promise.all(
+        Array.from({ length: 150 }, () => submitBirth(w, birthInput({ mother: MOTHER2 }))),
+      );
+      assert.equal(singles.length, 150);
+      assert.deepEqual(batchSizes(w.store), [250, 100, 50]);
+    });
+
+    it('answers ids stored before from one look-up, registering only the new ones', async () => {
+      const first = await Promise.all([birthInput(), birthInput()].map(bulk));
+      const [a, b] = first.map((r) => r.record.notificationId);
+      const sentAgain = await Promise.all(
+        [birthInput({ id: a }), birthInput({ id: b }), birthInput({ id: 'fresh-1' })].map(bulk),
+      );
+      assert.deepEqual(
+        sentAgain.map((r) => r.replayed),
+        [true, true, false],
+      );
+      assert.deepEqual(
+        sentAgain.slice(0, 2).map((r) => r.record.childCode),
+        first.map((r) => r.record.childCode),
+      );
+      // The second transaction held only the new one.
+      assert.deepEqual(batchSizes(w.store), [2, 1]);
+      const again = await Promise.all([birthInput({ id: a })].map(bulk));
+      assert.equal(again[0]?.replayed, true);
+      assert.deepEqual(batchSizes(w.store), [2, 1], 'a resent chunk of stored ids opens no transaction');
+    });
+
+    it('refuses a stored id with other content as any submission is refused', async () => {
+      const [first] = await Promise.all([birthInput({ id: 'bulk-reused' })].map(bulk));
+      assert.equal(first?.record.status, 'registered');
+      await assert.rejects(bulk(birthInput({ id: 'bulk-reused', sex: 'male' })), (e: DomainError) => {
+        assert.equal(e.code, 'NOTIFICATION_ID_REUSED');
+        return true;
+      });
     });
   });
 });

@@ -195,7 +195,7 @@ describe('NotificationService', () => {
       w.guard.down = false;
       w.logs.length = 0;
       const rollbacks = w.store.rollbacks;
-      w.store.failNext('lockPersons', deadlock());
+      w.store.failNext('lockPersonsAndSeries', deadlock());
       assert.equal(await w.service.processPending(), 1);
       assert.equal(w.store.rollbacks, rollbacks + 1);
       assert.deepEqual(w.logs, []);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { birthInput, deathInput, hetu } from '../../helpers/builders';
 import { type Json, withChanges } from '../validation-helpers';
 import {
+  assertNoCodeHandedOut,
   assertRejected,
   batchSizes,
   ELDERLY,
@@ -52,8 +53,7 @@ describe('NotificationService', () => {
       assert.deepEqual([w.store.commits, w.store.rollbacks, reads], [1, 0, 0]);
       // the only read is the register's: the mother, in the same transaction
       assert.deepEqual(statements(w.store), [
-        'lockPersons(1)',
-        'lockCodeSeries(1)',
+        'lockPersonsAndSeries(2)',
         'claimPersons(1)',
         'insertMany(1) carrying saveCodeSeries(1)',
       ]);
@@ -64,7 +64,7 @@ describe('NotificationService', () => {
       assert.deepEqual([w.store.commits, w.store.rollbacks, reads], [1, 1, 1]);
       assert.deepEqual(
         w.store.statements.map((s) => s.op),
-        ['lockPersons', 'lockCodeSeries', 'claimPersons', 'insertMany'],
+        ['lockPersonsAndSeries', 'claimPersons', 'insertMany'],
       );
     });
 
@@ -97,7 +97,7 @@ describe('NotificationService', () => {
       const again = await submitBirth(w, input);
       assert.equal(again.replayed, true);
       assert.deepEqual(again.record, first.record);
-      assert.equal(w.store.codeSeries(FEMALE_21), undefined);
+      assertNoCodeHandedOut(w.store, FEMALE_21);
       assert.equal(w.store.personCount(), 7);
     });
 

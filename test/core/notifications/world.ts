@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Channel, Client } from '../../../src/core/clients/client';
 import { type DomainError, isDomainError } from '../../../src/core/errors';
+import { seriesStart } from '../../../src/core/notifications/code-allocation';
 import type { StoredNotification } from '../../../src/core/notifications/notification';
 import { NotificationService } from '../../../src/core/notifications/notification-service';
 import type { Logger, RegisterGuard } from '../../../src/core/ports';
@@ -182,6 +183,16 @@ export async function rejectedWith(promise: Promise<unknown>): Promise<DomainErr
     throw e;
   }
   return assert.fail('expected a DomainError');
+}
+
+/**
+ * No code of this series was handed out: the series is absent, or at its
+ * start (a birth refused after the locks were taken leaves its series locked
+ * and created, but unmoved).
+ */
+export function assertNoCodeHandedOut(store: MemoryStore, key: CodeSeriesKey): void {
+  const at = store.codeSeries(key);
+  if (at !== undefined) assert.deepEqual(at, seriesStart(key));
 }
 
 export function assertRejected(record: StoredNotification, code: string, field: string): void {

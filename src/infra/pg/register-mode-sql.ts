@@ -1,0 +1,108 @@
+import { type Database, DatabaseUnavailableError, type Queryable } from './database';
+
+/** Which register a gateway delivers to: its own tables, or a service behind an outbox (REGISTER_URL). */
+export type RegisterMode = 'embedded' | 'remote';
+
+const SETTING: Record<RegisterMode, string> = {
+  embedded: 'without REGISTER_URL (the embedded register)',
+  remote: 'with REGISTER_URL (a remote register)',
+};
+
+/**
+ * The database's outbox belongs to one register, and notifications are
+ * pending for it: a process in the other mode would settle them with the
+ * wrong register (withdraw them without asking it, or register them with
+ * other codes), and the gateway would then contradict what it holds.
+ */
+export class RegisterModeConflict extends Error {
+  override name = 'RegisterModeConflict';
+  constructor(
+    readonly recorded: RegisterMode,
+    readonly wanted: RegisterMode,
+    readonly pending: number,
+  ) {
+    super(`the outbox belongs to the ${recorded} register; ${pending} pending`);
+  }
+
+  /** What to change, in words, for the gateway's start or a command of the CLI. */
+  explain(who: 'this gateway' | 'this command'): string {
+    const n = `${this.pending} ${this.pending === 1 ? 'notification is' : 'notifications are'}`;
+    const head = `This database's outbox belongs to the ${this.recorded} register and ${n} pending for it; ${who} runs ${SETTING[this.wanted]} and would settle them with another register.`;
+    return this.recorded === 'remote'
+      ? `${head} Set REGISTER_URL to the address of the register the gateway delivers to.`
+      : `${head} Unset REGISTER_URL until nothing is pending (npx vtj-gateway outbox list --all, without REGISTER_URL), then set it.`;
+  }
+}
+
+/**
+ * A running instance in the other mode than the one recorded (another
+ * instance was started in it meanwhile): it may neither add pending
+ * notifications nor claim them. Its requests answer 503 until it is
+ * restarted with the recorded mode.
+ */
+export class RegisterModeChanged extends DatabaseUnavailableError {
+  constructor(recorded: RegisterMode, mine: RegisterMode) {
+    super(
+      `the outbox now belongs to the ${recorded} register; this instance runs the ${mine} one: restart it`,
+    );
+  }
+}
+
+/**
+ * The gateway's start: records `mode` as the register the outbox belongs to.
+ * Refused (RegisterModeConflict) when another mode is recorded and any
+ * notification is pending. The mode row is locked while pending ones are
+ * counted, and every transaction that adds or claims pending notifications
+ * reads it under a share lock (`guardRegisterMode`), so a change and a
+ * pending notification of the old mode never both commit. Returns the mode
+ * recorded before (undefined: none).
+ */
+export async function recordRegisterMode(
+  db: Database,
+  mode: RegisterMode,
+  at: Date,
+): Promise<{ previous: RegisterMode | undefined }> {
+  return db.transaction(async (tx) => {
+    const inserted = await tx.query(
+      `INSERT INTO register_mode (mode, recorded_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING mode`,
+      [mode, at],
+    );
+    if (inserted.length > 0) return { previous: undefined };
+    const [row] = await tx.query<{ mode: RegisterMode }>('SELECT mode FROM register_mode FOR UPDATE');
+    const previous = row?.mode;
+    if (previous === mode) return { previous };
+    const pending = await countPending(tx);
+    if (previous !== undefined && pending > 0) throw new RegisterModeConflict(previous, mode, pending);
+    await tx.query('UPDATE register_mode SET mode = $1, recorded_at = $2', [mode, at]);
+    return { previous };
+  });
+}
+
+/**
+ * A CLI command over the outbox: refused (RegisterModeConflict) when the
+ * outbox belongs to the other register and anything is pending. Records
+ * nothing: only a gateway's start does.
+ */
+export async function checkRegisterMode(db: Queryable, mode: RegisterMode): Promise<void> {
+  const [row] = await db.query<{ mode: RegisterMode }>('SELECT mode FROM register_mode');
+  if (row === undefined || row.mode === mode) return;
+  const pending = await countPending(db);
+  if (pending > 0) throw new RegisterModeConflict(row.mode, mode, pending);
+}
+
+/**
+ * Inside a transaction that adds or claims pending notifications: the
+ * recorded mode must be this instance's (none recorded: any). The share lock
+ * waits for a change under way and reads what it committed.
+ */
+export async function guardRegisterMode(q: Queryable, mode: RegisterMode): Promise<void> {
+  const [row] = await q.query<{ mode: RegisterMode }>('SELECT mode FROM register_mode FOR KEY SHARE');
+  if (row !== undefined && row.mode !== mode) throw new RegisterModeChanged(row.mode, mode);
+}
+
+async function countPending(q: Queryable): Promise<number> {
+  const [row] = await q.query<{ n: number | string }>(
+    "SELECT count(*) AS n FROM notifications WHERE status = 'pending'",
+  );
+  return Number(row?.n ?? 0);
+}

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { validateBirth } from '../../src/core/notifications/birth';
+import { fingerprint } from '../../src/core/notifications/fingerprint';
+import { NOT_YET_TRIED } from '../../src/core/notifications/notification';
+import { migrate } from '../../src/infra/pg/migrate';
+import { createPgliteDatabase } from '../../src/infra/pg/pglite-database';
+import { type RegisterMode, recordRegisterMode } from '../../src/infra/pg/register-mode-sql';
+import { createStore } from '../../src/infra/pg/store';
+import { systemClock } from '../../src/infra/system-clock';
+import { explain, runCli } from '../cli/run-cli';
+import { birthInput } from '../helpers/builders';
+import { startGatewayProcess } from '../helpers/gateway-process';
+import { asClient, CLIENTS, NOW, seedStandard, startHarness } from '../helpers/harness';
+import { newTempDir, sharedDb } from '../helpers/test-db';
+
+/**
+ * The database records which register its outbox belongs to. A gateway or an
+ * outbox command of the CLI in the other mode, while notifications are
+ * pending for the recorded one, refuses instead of settling them with the
+ * wrong register; with nothing pending, a gateway's start records its mode.
+ */
+const CLIENT = 'FI/GOV/0123456-7/mode';
+const OPS_TOKEN = 'register-mode-operator-token-1';
+/** Nothing listens there: a command that reached the register would fail, not settle anything. */
+const NOWHERE = 'http://127.0.0.1:9';
+
+/** An embedded database whose outbox belongs to `mode`, with `pending` notifications pending for it. */
+async function databaseOf(mode: RegisterMode, pending: number): Promise<string> {
+  const dir = newTempDir();
+  const db = await createPgliteDatabase(dir);
+  try {
+    await migrate(db);
+    const now = systemClock.now();
+    await recordRegisterMode(db, mode, now);
+    const store = createStore(db, { clock: systemClock, clientCacheMs: 0 });
+    const client = { id: CLIENT, name: 'Mode', organisation: 'Test', kind: 'new' as const, sandbox: true };
+    await store.clients.insert({ ...client, certificateFingerprints: [] }, now);
+    const rows = Array.from({ length: pending }, (_, i) => {
+      const content = validateBirth(birthInput({ id: `mode-${i}`, mother: '010155-920A' }), {
+        now,
+        sandbox: true,
+      });
+      return {
+        clientId: CLIENT,
+        notificationId: `mode-${i}`,
+        kind: 'birth' as const,
+        channel: 'rest' as const,
+        fingerprint: fingerprint(content),
+        sandbox: true,
+        content,
+        status: 'pending' as const,
+        childCode: null,
+        rejection: null,
+        receivedAt: now,
+        registeredAt: null,
+        delivery: { ...NOT_YET_TRIED, attempts: mode === 'remote' ? 1 : 0 },
+      };
+    });
+    await store.transaction((tx) => tx.notifications.insertMany(rows));
+  } finally {
+    await db.close();
+  }
+  return dir;
+}
+
+const gatewayEnv = (dir: string, registerUrl: string | undefined) => ({
+  OPS_TOKEN,
+  SEED_DEMO: 'false',
+  DATA_DIR: dir,
+  DATABASE_URL: undefined,
+  REGISTER_URL: registerUrl,
+});
+
+describe('the register the outbox belongs to, recorded in the database', function () {
+  this.timeout(120_000);
+
+  it('refuses an outbox command without REGISTER_URL on a remote outbox with notifications pending', async () => {
+    const dir = await databaseOf('remote', 1);
+    const args = ['outbox', 'withdraw', CLIENT, 'mode-0'];
+    const refused = await runCli(dir, args);
+    assert.equal(refused.code, 2, explain(args, refused));
+    assert.match(refused.stderr, /belongs to the remote register and 1 notification is pending/);
+    assert.match(refused.stderr, /Set REGISTER_URL/);
+    // Nothing was settled: with the register's setting the command sees it pending still.
+    const listed = await runCli(dir, ['outbox', 'list', '--all', '--json'], {
+      env: { REGISTER_URL: NOWHERE },
+    });
+    assert.equal(listed.code, 0, explain(['outbox', 'list'], listed));
+    assert.deepEqual(
+      JSON.parse(listed.stdout).pending.map((e: { status: string }) => e.status),
+      ['pending'],
+    );
+  });
+
+  it('refuses to start a gateway in the other mode while notifications are pending, naming the setting', async () => {
+    for (const [recorded, url, setting] of [
+      ['remote', undefined, /Set REGISTER_URL/],
+      ['embedded', NOWHERE, /Unset REGISTER_URL/],
+    ] as const) {
+      const dir = await databaseOf(recorded, 2);
+      await assert.rejects(startGatewayProcess(gatewayEnv(dir, url)), (err: Error) => {
+        assert.match(err.message, /exited \(2\)/);
+        assert.match(err.message, new RegExp(`belongs to the ${recorded} register and 2 notifications`));
+        assert.match(err.message, setting);
+        return true;
+      });
+    }
+  });
+
+  it('with nothing pending, a gateway in the other mode starts, records its mode and says so', async () => {
+    const dir = await databaseOf('embedded', 0);
+    const g = await startGatewayProcess(gatewayEnv(dir, NOWHERE));
+    try {
+      await g.waitForOutput(/"registerMode":"remote","previous":"embedded"[^\n]*"register mode recorded"/);
+    } finally {
+      await g.kill();
+    }
+    // Now the outbox is the remote register's: an outbox command without REGISTER_URL is refused only
+    // while something is pending, so with nothing pending it runs.
+    const listed = await runCli(dir, ['outbox', 'list']);
+    assert.equal(listed.code, 0, explain(['outbox', 'list'], listed));
+  });
+
+  it('a running instance in the other mode adds and claims no pending notification once the mode changed', async () => {
+    // An embedded instance: the database now records a remote register.
+    const embedded = await startHarness();
+    await seedStandard(embedded);
+    await recordRegisterMode(await sharedDb(), 'remote', new Date(NOW));
+    await assert.rejects(embedded.gateway.notifications.processPending(10), (err: { reason?: string }) =>
+      /belongs to the remote register/.test(err.reason ?? ''),
+    );
+    // A remote instance: the database records the embedded register. Nothing is stored: 503, send again.
+    const remote = await startHarness({ env: { REGISTER_URL: NOWHERE } });
+    await seedStandard(remote);
+    await recordRegisterMode(await sharedDb(), 'embedded', new Date(NOW));
+    const body = birthInput();
+    const res = await asClient(remote, CLIENTS.rest).births(body).expect(503);
+    assert.equal(res.body.code, 'SERVICE_UNAVAILABLE');
+    await asClient(remote, CLIENTS.rest)
+      .status(body.notificationId as string)
+      .expect(404);
+  });
+});
