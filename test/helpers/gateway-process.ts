@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lineWriter } from './run-log';
 
@@ -59,6 +60,9 @@ export function startGatewayProcess(
   const kill = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) killGroup(child, signal);
     await exited;
+    // npm exits on the signal at once; the gateway under it may still be shutting down (and holding the
+    // embedded database's lock). Done means the whole group is gone.
+    if (child.pid !== undefined) await groupGone(child.pid);
   };
 
   return new Promise((resolve, reject) => {
@@ -90,6 +94,50 @@ export function startGatewayProcess(
       reject(new Error(`the gateway exited (${signal ?? code}) before it listened:\n${output}`));
     });
   });
+}
+
+/** Waits until no live process is left in group `pgid`; SIGKILLs what is left after GROUP_EXIT_WAIT_MS. */
+async function groupGone(pgid: number): Promise<void> {
+  const deadline = Date.now() + GROUP_EXIT_WAIT_MS;
+  while (groupAlive(pgid)) {
+    if (Date.now() > deadline) {
+      signalGroup(pgid, 'SIGKILL');
+      if (Date.now() > deadline + GROUP_EXIT_WAIT_MS) throw new Error(`process group ${pgid} did not exit`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const GROUP_EXIT_WAIT_MS = 30_000;
+
+/** Whether group `pgid` has a member that is not a zombie (read from /proc where there is one). */
+function groupAlive(pgid: number): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return signalGroup(pgid, 0);
+  }
+  for (const pid of entries) {
+    try {
+      // pid (comm) state ppid pgrp …: comm may hold spaces and parentheses, so read after the last ')'.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z') return true;
+    } catch {
+      // gone while we looked
+    }
+  }
+  return false;
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
