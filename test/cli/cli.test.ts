@@ -2,14 +2,12 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { validateBirth } from '../../src/core/notifications/birth';
-import { fingerprint } from '../../src/core/notifications/fingerprint';
 import { helsinkiDate } from '../../src/core/time/helsinki';
 import { createPgliteDatabase } from '../../src/infra/pg/pglite-database';
 import { createStore } from '../../src/infra/pg/store';
 import { usageQueries } from '../../src/infra/pg/usage-sql';
 import { systemClock } from '../../src/infra/system-clock';
-import { birthInput } from '../helpers/builders';
+import { pendingBirthRow } from '../helpers/builders';
 import { holdLockInAnotherProcess } from '../helpers/lock-holder';
 import { newTempDir } from '../helpers/test-db';
 import { type CliResult, explain, runCli } from './run-cli';
@@ -339,27 +337,10 @@ describe('operator CLI (vtj-gateway) end to end on the embedded database', funct
     const db = await createPgliteDatabase(dataDir);
     try {
       const store = createStore(db, { clock: systemClock, clientCacheMs: 0 });
-      const content = validateBirth(birthInput({ id: 'cli-stuck-1', mother: PERSONS[0] }), {
-        now: new Date(),
-        sandbox: true,
-      });
       const ids = ['cli-stuck-1', 'cli-stuck-2'];
       await store.transaction(async (tx) => {
         await tx.notifications.insertMany(
-          ids.map((notificationId) => ({
-            clientId: REST_CLIENT,
-            notificationId,
-            kind: 'birth' as const,
-            channel: 'rest' as const,
-            fingerprint: fingerprint(content),
-            sandbox: true,
-            content,
-            status: 'pending' as const,
-            childCode: null,
-            rejection: null,
-            receivedAt: new Date(now - DAY),
-            registeredAt: null,
-          })),
+          ids.map((id) => pendingBirthRow(REST_CLIENT, id, PERSONS[0] as string, new Date(now - DAY))),
         );
         await tx.notifications.recordFailures(
           ids.map((notificationId) => ({

@@ -67,6 +67,18 @@ describe('vtj-gateway replay: a backlog through the batch endpoint', function ()
     await seedBacklog(gateway.url, OPS_TOKEN);
   });
   after(() => gateway.kill('SIGTERM'));
+  /** The replay's arguments: `input` to the gateway as the backlog's client, in chunks, some in flight. */
+  const replayArgs = (input: string, chunk: number, parallel: number) => [
+    input,
+    '--client',
+    BACKLOG_CLIENT,
+    '--url',
+    gateway.url,
+    '--chunk',
+    String(chunk),
+    '--parallel',
+    String(parallel),
+  ];
   beforeEach(() => {
     dir = newTempDir();
   });
@@ -83,17 +95,7 @@ describe('vtj-gateway replay: a backlog through the batch endpoint', function ()
     lines.splice(40, 0, '');
     const input = join(dir, 'backlog.ndjson');
     writeFileSync(input, `${lines.join('\n')}\n`);
-    const args = [
-      input,
-      '--client',
-      BACKLOG_CLIENT,
-      '--url',
-      gateway.url,
-      '--chunk',
-      '100',
-      '--parallel',
-      '2',
-    ];
+    const args = replayArgs(input, 100, 2);
 
     // Killed once it has a checkpoint a little way in.
     const first = start(args);
@@ -178,17 +180,7 @@ describe('vtj-gateway replay: a backlog through the batch endpoint', function ()
   it('stops cleanly on Ctrl-C after the requests under way, and goes on when run again', async () => {
     const input = join(dir, 'interrupted.ndjson');
     writeFileSync(input, ndjson(backlogBirths(2000, 'sigint')));
-    const args = [
-      input,
-      '--client',
-      BACKLOG_CLIENT,
-      '--url',
-      gateway.url,
-      '--chunk',
-      '50',
-      '--parallel',
-      '1',
-    ];
+    const args = replayArgs(input, 50, 1);
     const run = start(args);
     const checkpoint = `${input}.replay-checkpoint.json`;
     while (!existsSync(checkpoint)) await sleep(10);

@@ -5,6 +5,9 @@
  * (SOAP envelopes are built from these bodies by soap-envelope.ts and
  * soap-hostile.ts.)
  */
+import { type BirthNotification, validateBirth } from '../../src/core/notifications/birth';
+import { fingerprint } from '../../src/core/notifications/fingerprint';
+
 export type Json = Record<string, unknown>;
 
 /** The birth request of contract §2, as printed there. */
@@ -100,4 +103,29 @@ const CHECK = '0123456789ABCDEFHJKLMNPRSTUVWXY';
 export function hetu(ddmmyy: string, sign: string, individualNumber: number): string {
   const nnn = String(individualNumber).padStart(3, '0');
   return `${ddmmyy}${sign}${nnn}${CHECK.charAt(Number(BigInt(`${ddmmyy}${nnn}`) % 31n))}`;
+}
+
+/**
+ * A sandbox client's REST birth as the store holds it while the register does not have it yet (pending,
+ * no child's code): for tests that set up an outbox directly in the database.
+ */
+export function pendingBirthRow(clientId: string, notificationId: string, mother: string, receivedAt: Date) {
+  const content: BirthNotification = validateBirth(birthInput({ id: notificationId, mother }), {
+    now: receivedAt,
+    sandbox: true,
+  });
+  return {
+    clientId,
+    notificationId,
+    kind: 'birth' as const,
+    channel: 'rest' as const,
+    fingerprint: fingerprint(content),
+    sandbox: true,
+    content,
+    status: 'pending' as const,
+    childCode: null,
+    rejection: null,
+    receivedAt,
+    registeredAt: null,
+  };
 }

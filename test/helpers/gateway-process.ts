@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lineWriter } from './run-log';
+import { spawnLogged } from './spawn-logged';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -40,23 +40,13 @@ export function startGatewayProcess(
     ...env,
   };
   for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
-  const child = spawn('npm', ['start', '--silent'], {
-    cwd: ROOT,
-    env: childEnv,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { child, exited } = spawnLogged(
+    'npm',
+    ['start', '--silent'],
+    { cwd: ROOT, env: childEnv, detached: true },
+    'gateway-process',
+  );
   let output = '';
-  // Its log lines go to the run's log too (test/helpers/run-log.ts).
-  const logOut = lineWriter('gateway-process');
-  const logErr = lineWriter('gateway-process');
-  child.stdout?.on('data', (chunk: Buffer) => logOut.write(chunk));
-  child.stderr?.on('data', (chunk: Buffer) => logErr.write(chunk));
-  child.once('exit', () => {
-    logOut.end();
-    logErr.end();
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const kill = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) killGroup(child, signal);
     await exited;

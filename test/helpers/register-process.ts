@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import { createPgDatabase } from '../../src/infra/pg/pg-database';
 import { createPgliteDatabase } from '../../src/infra/pg/pglite-database';
 import { postJson } from './listen';
-import { lineWriter } from './run-log';
+import { spawnLogged } from './spawn-logged';
 import { newTempDir, siblingDatabaseUrl } from './test-db';
 
 const ROOT = join(__dirname, '..', '..');
@@ -29,26 +28,13 @@ export async function startRegisterProcess(
   opts: { reuse?: RegisterProcess; port?: number } = {},
 ): Promise<RegisterProcess> {
   const env: Record<string, string> = opts.reuse?.env ?? (await freshStore());
-  const child = spawn(
+  const { child, exited } = spawnLogged(
     process.execPath,
     [join(ROOT, 'bin', 'vtj-gateway.cjs'), 'register', 'serve', '--port', String(opts.port ?? 0)],
-    {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: '', DATA_DIR: '', LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { cwd: ROOT, env: { ...process.env, DATABASE_URL: '', DATA_DIR: '', LOG_LEVEL: 'info', ...env } },
+    'register-process',
   );
   let output = '';
-  // Its log lines go to the run's log too (test/helpers/run-log.ts).
-  const logOut = lineWriter('register-process');
-  const logErr = lineWriter('register-process');
-  child.stdout?.on('data', (chunk: Buffer) => logOut.write(chunk));
-  child.stderr?.on('data', (chunk: Buffer) => logErr.write(chunk));
-  child.once('exit', () => {
-    logOut.end();
-    logErr.end();
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const kill = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { validateBirth } from '../../src/core/notifications/birth';
-import { fingerprint } from '../../src/core/notifications/fingerprint';
 import { NOT_YET_TRIED } from '../../src/core/notifications/notification';
 import { migrate } from '../../src/infra/pg/migrate';
 import { createPgliteDatabase } from '../../src/infra/pg/pglite-database';
@@ -8,7 +6,7 @@ import { type RegisterMode, recordRegisterMode } from '../../src/infra/pg/regist
 import { createStore } from '../../src/infra/pg/store';
 import { systemClock } from '../../src/infra/system-clock';
 import { explain, runCli } from '../cli/run-cli';
-import { birthInput } from '../helpers/builders';
+import { birthInput, pendingBirthRow } from '../helpers/builders';
 import { startGatewayProcess } from '../helpers/gateway-process';
 import { asClient, CLIENTS, NOW, seedStandard, startHarness } from '../helpers/harness';
 import { newTempDir, sharedDb } from '../helpers/test-db';
@@ -35,27 +33,10 @@ async function databaseOf(mode: RegisterMode, pending: number): Promise<string> 
     const store = createStore(db, { clock: systemClock, clientCacheMs: 0 });
     const client = { id: CLIENT, name: 'Mode', organisation: 'Test', kind: 'new' as const, sandbox: true };
     await store.clients.insert({ ...client, certificateFingerprints: [] }, now);
-    const rows = Array.from({ length: pending }, (_, i) => {
-      const content = validateBirth(birthInput({ id: `mode-${i}`, mother: '010155-920A' }), {
-        now,
-        sandbox: true,
-      });
-      return {
-        clientId: CLIENT,
-        notificationId: `mode-${i}`,
-        kind: 'birth' as const,
-        channel: 'rest' as const,
-        fingerprint: fingerprint(content),
-        sandbox: true,
-        content,
-        status: 'pending' as const,
-        childCode: null,
-        rejection: null,
-        receivedAt: now,
-        registeredAt: null,
-        delivery: { ...NOT_YET_TRIED, attempts: mode === 'remote' ? 1 : 0 },
-      };
-    });
+    const rows = Array.from({ length: pending }, (_, i) => ({
+      ...pendingBirthRow(CLIENT, `mode-${i}`, '010155-920A', now),
+      delivery: { ...NOT_YET_TRIED, attempts: mode === 'remote' ? 1 : 0 },
+    }));
     await store.transaction((tx) => tx.notifications.insertMany(rows));
   } finally {
     await db.close();

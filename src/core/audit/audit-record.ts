@@ -34,22 +34,13 @@ export interface AuditEvent {
 }
 
 /** An audit row as stored and shown: codes only as keyed hashes, caller-chosen text with codes masked. */
-export interface AuditRecord {
+export interface AuditRecord extends Omit<AuditEvent, 'persons'> {
   id: string;
   at: Date;
-  channel: string;
-  operation: AuditOperation | null;
-  clientId: string | null;
-  clientIdentified: boolean;
-  xRoadId: string | null;
   /** The userId with any part shaped like a personal identity code masked (`FI[hetu]`). */
   userId: string | null;
   /** HMAC of the whole userId: the same user gives the same hash. */
   userHash: string | null;
-  notificationId: string | null;
-  outcome: string;
-  replayed: boolean;
-  httpStatus: number;
   /** HMAC of each person's code. */
   personHashes: string[];
 }
