@@ -232,13 +232,16 @@ describe('fuzzing every channel with hostile input (fast-check)', function () {
     },
   );
 
+  /** An endpoint, an operation, and up to three mutations of its valid envelope. */
+  const mutatedEnvelopes = fc.record({
+    ep: fc.constantFrom(...ENDPOINTS),
+    op: fc.constantFrom('birth' as const, 'death' as const, 'status' as const),
+    mutations: fc.array(xmlMutation, { maxLength: 3 }),
+  });
+
   property(
     'SOAP envelopes mutated from valid ones, on both interfaces: a response, else a Client (or documented Server) fault',
-    fc.record({
-      ep: fc.constantFrom(...ENDPOINTS),
-      op: fc.constantFrom('birth' as const, 'death' as const, 'status' as const),
-      mutations: fc.array(xmlMutation, { maxLength: 3 }),
-    }),
+    mutatedEnvelopes,
     async ({ ep, op, mutations: ms }) => {
       const doc = mutateXml(soapDocument(ep, op), ms);
       const res = await postSoapRaw(h, ep.path, renderDocument(doc));
@@ -325,11 +328,7 @@ describe('fuzzing every channel with hostile input (fast-check)', function () {
 
   property(
     'the SOAP→REST translation of mutated envelopes: 200 with the REST request, else a coded 4xx problem',
-    fc.record({
-      ep: fc.constantFrom(...ENDPOINTS),
-      op: fc.constantFrom('birth' as const, 'death' as const, 'status' as const),
-      mutations: fc.array(xmlMutation, { maxLength: 3 }),
-    }),
+    mutatedEnvelopes,
     async ({ ep, op, mutations: ms }) => {
       const doc = mutateXml(soapDocument(ep, op), ms);
       const res = await h.http
