@@ -4,6 +4,7 @@ import { lockDataDir } from './data-dir-lock';
 import type { Database } from './database';
 import { parseDate, parseInt8, TYPE_OIDS } from './database';
 import { START_PARAMS, SyncingNodeFS } from './pglite-files';
+import { preparedStatements } from './pglite-prepared';
 import { initialiseDataDir } from './pglite-seed';
 
 /**
@@ -34,15 +35,16 @@ export async function createPgliteDatabase(dataDir: string): Promise<Database> {
     lock?.release();
     throw err;
   }
+  const prepared = preparedStatements(db);
   return {
     kind: 'pglite',
     async query(text, params) {
-      return (await db.query(text, params as unknown[])).rows as never[];
+      return (await db._runExclusiveTransaction(() => prepared(text, params ?? []))) as never[];
     },
     transaction(fn) {
       return db.transaction((tx) =>
         fn({
-          query: async (text, params) => (await tx.query(text, params as unknown[])).rows as never[],
+          query: async (text, params) => (await prepared(text, params ?? [])) as never[],
           exec: async (sql) => void (await tx.exec(sql)),
         }),
       );
