@@ -91,6 +91,24 @@ describe('POST /v1/batches, application/x-ndjson: taken in, then decided in the 
     assert.deepEqual(((items[0] as Json).result as Json).child, status.body.child);
   });
 
+  it('decides items whose answers echo what jsonb cannot hold: an escaped NUL, half a surrogate pair', async () => {
+    // JSON.stringify writes both escaped (\u0000, \ud800): valid JSON and UTF-8 on the wire.
+    const body = [
+      line('birth', birth({}, 'echo-ok')),
+      line('birth', birth({}, 'echo-\u0000-nul')),
+      line('birth', birth({}, 'echo-\ud800-half')),
+    ].join('\n');
+    const res = await upload(h, body).expect(202);
+    const batch = await settled(h, res.headers.location as string);
+    assert.equal(batch.status, 'done', JSON.stringify(batch));
+    const items = batch.items as Json[];
+    assert.deepEqual(
+      items.map((i) => i.status),
+      [201, 400, 400],
+    );
+    assert.equal((items[1] as Json).notificationId, 'echo-\uFFFD-nul');
+  });
+
   it('shows waiting items until they are decided, then their results, in pages', async () => {
     // The worker stopped: nothing is decided until it starts again.
     await h.gateway.batchWorker.stop();

@@ -107,9 +107,14 @@ export function batchQueue(db: Database): BatchQueue {
           replayed: i.replayed,
           result: i.answer,
         })),
+        storableText,
       );
       const batches = [...new Set(items.map((i) => i.batchId))].sort();
       await db.transaction(async (tx) => {
+        // The batches first, in one order: two transactions deciding items of one batch take turns, so the
+        // later one sees the earlier one's items decided and marks the batch done (read committed alone
+        // would let each see the other's items undecided, and the batch would stay open for good).
+        await tx.query('SELECT 1 FROM batches WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [batches]);
         // The first answer stands: an item decided again after its lease ran out changes nothing.
         await tx.query(
           `UPDATE batch_items i SET outcome = v.outcome, code = v.code, replayed = v.replayed, result = v.result,
@@ -180,3 +185,15 @@ export function batchQueue(db: Database): BatchQueue {
     },
   };
 }
+
+/**
+ * An answer echoes what the client sent (an id, a field name), and jsonb takes neither NUL (`\u0000`) nor
+ * half a surrogate pair: both become U+FFFD, so that no answer can fail to be recorded.
+ */
+function storableText(_key: string, value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(UNSTORABLE, '\uFFFD') : value;
+}
+
+/** NUL, and a surrogate half without its other half. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what jsonb refuses
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
