@@ -110,6 +110,14 @@ describe('the register the outbox belongs to, recorded in the database', functio
     await assert.rejects(embedded.gateway.notifications.processPending(10), (err: { reason?: string }) =>
       /belongs to the remote register/.test(err.reason ?? ''),
     );
+    // Nor does it register anything itself: a code from its own series would be one the remote register
+    // never handed out. Nothing is stored: 503, send again.
+    const birth = birthInput();
+    const refused = await asClient(embedded, CLIENTS.rest).births(birth).expect(503);
+    assert.equal(refused.body.code, 'SERVICE_UNAVAILABLE');
+    await asClient(embedded, CLIENTS.rest)
+      .status(birth.notificationId as string)
+      .expect(404);
     // A remote instance: the database records the embedded register. Nothing is stored: 503, send again.
     const remote = await startHarness({ env: { REGISTER_URL: NOWHERE } });
     await seedStandard(remote);

@@ -1,6 +1,7 @@
 import type { RegisterPort } from '../../core/ports';
 import type { CodeSeriesKey, CodeSeriesPosition, Person, PersonLoad } from '../../core/register/person';
 import type { Queryable, Row } from './database';
+import { type RegisterMode, RegisterModeChanged } from './register-mode-sql';
 import { WriteBehind } from './write-behind';
 
 const seriesColumns = (series: readonly { key: CodeSeriesKey }[]) => [
@@ -49,7 +50,13 @@ function positionsOf(series: readonly SeriesToLock[], rows: readonly Row[]): Cod
   });
 }
 
-export function registerQueries(q: Queryable | WriteBehind): RegisterPort {
+/**
+ * The register's tables. `registerMode` (the gateway's own embedded register): the transaction's first
+ * lock also reads the register mode the database records, under a share lock, in the same statement, and
+ * refuses (RegisterModeChanged) when the outbox now belongs to the remote register: an instance left
+ * running in the old mode must not go on handing out codes the remote register does not know.
+ */
+export function registerQueries(q: Queryable | WriteBehind, registerMode?: RegisterMode): RegisterPort {
   // Writes nothing waits for: held back and sent with the batch's notification insert when possible.
   const later = async (sql: string, params: unknown[]) => {
     if (q instanceof WriteBehind) q.defer(sql, params);
@@ -61,18 +68,26 @@ export function registerQueries(q: Queryable | WriteBehind): RegisterPort {
     codes.length === 0 ? [] : (await q.query(LOCK_PERSONS, [codes])).map(toPerson);
   return {
     async lockPersonsAndSeries(codes, series) {
-      if (series.length === 0) return { persons: await lockPersons(codes), series: [] };
+      if (series.length === 0 && !registerMode) return { persons: await lockPersons(codes), series: [] };
       // One statement: the series' upsert reads the persons' CTE first (its one-time filter counts them),
       // so every person is locked before any series is, as when the two run one after the other.
+      const mode = registerMode
+        ? `UNION ALL SELECT 'm', NULL, NULL, NULL, NULL, NULL, NULL, mode, NULL, NULL, NULL
+           FROM (SELECT mode FROM register_mode FOR KEY SHARE) AS m`
+        : '';
       const rows = await q.query<Row>(
         `WITH p AS MATERIALIZED (${LOCK_PERSONS}),
          s AS (${lockSeries(2, 'WHERE (SELECT count(*) FROM p) >= 0')})
          SELECT 'p' AS what, ${PERSON_COLUMNS}, NULL::text AS pool, NULL::smallint AS parity,
            NULL::smallint AS sign_index, NULL::smallint AS last_number FROM p
          UNION ALL
-         SELECT 's', NULL, birth_date, NULL, NULL, NULL, NULL, pool, parity, sign_index, last_number FROM s`,
+         SELECT 's', NULL, birth_date, NULL, NULL, NULL, NULL, pool, parity, sign_index, last_number FROM s
+         ${mode}`,
         [codes, ...seriesParams(series)],
       );
+      const recorded = rows.find((r) => r.what === 'm')?.pool as RegisterMode | undefined;
+      if (registerMode && recorded !== undefined && recorded !== registerMode)
+        throw new RegisterModeChanged(recorded, registerMode);
       return {
         persons: rows.filter((r) => r.what === 'p').map(toPerson),
         series: positionsOf(

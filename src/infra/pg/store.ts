@@ -38,7 +38,7 @@ export function createStore(
             const q = new WriteBehind(raw);
             const tx: Transaction = {
               notifications: notificationQueries(q, opts.registerMode),
-              register: registerQueries(q),
+              register: registerQueries(q, opts.registerMode === 'embedded' ? 'embedded' : undefined),
               registrations: registrationQueries(q),
               async attempt(inner) {
                 const name = `sp_${++savepoints}`;
