@@ -1,4 +1,6 @@
-import type { RegisterAnswer, RegisterRefusal } from '../core/notifications/notification';
+import { ERROR_CATALOGUE } from '../core/errors';
+import { parseHetu } from '../core/hetu/hetu';
+import type { Notification, RegisterAnswer, RegisterRefusal } from '../core/notifications/notification';
 import type { RemoteRegister } from '../core/ports';
 
 const KNOWN = new Set(['registered', 'rejected', 'conflict', 'invalid']);
@@ -71,6 +73,8 @@ export function httpRegister(opts: {
     path: string,
     body: unknown,
     keys: readonly string[],
+    /** What each item is, where the answer's shape depends on it (a birth's code; a death has none). */
+    kinds?: readonly Notification['kind'][],
   ): Promise<(RegisterAnswer | RegisterRefusal)[]> => {
     const started = performance.now();
     const seen = (outcome: 'answered' | 'refused' | 'failed') =>
@@ -104,8 +108,7 @@ export function httpRegister(opts: {
     if (
       !Array.isArray(results) ||
       results.length !== keys.length ||
-      results.some((r, i) => r?.key !== keys[i] || !KNOWN.has(r.status)) ||
-      results.some((r) => r.status === 'rejected' && !r.rejection)
+      results.some((r, i) => r?.key !== keys[i] || !wellFormed(r, kinds?.[i]))
     ) {
       seen('failed');
       throw new RegisterUnavailable(
@@ -127,6 +130,7 @@ export function httpRegister(opts: {
         '/v1/batches',
         { registrations: items.map((i) => ({ key: i.key, sandbox: i.sandbox, notification: i.content })) },
         items.map((i) => i.key),
+        items.map((i) => i.content.kind),
       ),
     async withdraw(keys) {
       const answers = await call('/v1/withdrawals', { keys }, keys);
@@ -136,6 +140,30 @@ export function httpRegister(opts: {
       return answers as RegisterAnswer[];
     },
   };
+}
+
+/**
+ * An answer the gateway can record and stand by: a status it knows; a refusal with a code of the
+ * catalogue (a client is answered by it); a registered birth with a valid code, a death with none.
+ * Anything else is a failed call (retried), never stored.
+ */
+function wellFormed(r: WireResult | undefined, kind: Notification['kind'] | undefined): boolean {
+  if (!r || !KNOWN.has(r.status)) return false;
+  if (r.status === 'rejected') {
+    const j = r.rejection;
+    return (
+      typeof j?.code === 'string' &&
+      Object.hasOwn(ERROR_CATALOGUE, j.code) &&
+      typeof j.message === 'string' &&
+      Array.isArray(j.fieldErrors)
+    );
+  }
+  if (r.status !== 'registered' || kind === undefined) return true;
+  const code = r.childCode;
+  if (kind === 'death') return code === null || code === undefined;
+  if (typeof code !== 'string') return false;
+  const parsed = parseHetu(code);
+  return parsed.ok && code === code.toUpperCase();
 }
 
 function unavailable(err: unknown, timeoutMs: number): RegisterUnavailable {
