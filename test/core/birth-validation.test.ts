@@ -252,7 +252,16 @@ describe('validateBirth', () => {
       });
     }
 
-    for (const oid of ['not-an-oid', '1', '3.1.2', '1.2.03', '1..2', '1.2.246.']) {
+    for (const oid of [
+      'not-an-oid',
+      '1',
+      '3.1.2',
+      '1.2.03',
+      '1..2',
+      '1.2.246.',
+      `1.${'9'.repeat(21)}`,
+      `1${'.12345678901234567890'.repeat(7)}`,
+    ]) {
       it(`rejects facilityOid ${JSON.stringify(oid)} as INVALID_FORMAT`, () => {
         assertInvalid(birth({ 'birth.facilityOid': oid }), [['birth.facilityOid', 'INVALID_FORMAT']]);
       });

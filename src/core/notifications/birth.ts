@@ -79,7 +79,7 @@ export function validateBirth(input: unknown, ctx: ValidationContext): BirthNoti
     e.add(
       'birth.facilityOid',
       'INVALID_FORMAT',
-      'must be an OID in dotted-decimal form, e.g. 1.2.246.10.1234567.10.1',
+      'must be an OID in dotted-decimal form of at most 128 characters, e.g. 1.2.246.10.1234567.10.1',
     );
   }
   const liveBorn = birth && e.boolean(birth, 'birth', 'liveBorn');

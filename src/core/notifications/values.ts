@@ -5,7 +5,8 @@ import type { FieldErrorCollector } from './field-errors';
 /** Notification ids travel in URLs and SOAP elements: keep them to a safe, readable alphabet. */
 export const NOTIFICATION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
 export const MUNICIPALITY_CODE_PATTERN = /^[0-9]{3}$/;
-export const OID_PATTERN = /^[0-2](\.(0|[1-9][0-9]*)){1,40}$/;
+/** At most 128 characters, arcs of at most 20 digits: bounded, as everything a notification carries. */
+export const OID_PATTERN = /^(?=.{1,128}$)[0-2](\.(0|[1-9][0-9]{0,19})){1,40}$/;
 
 const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 
