@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BatchOutcome, BatchQueue, Decided } from '../../core/batches/batch-queue';
-import type { Database } from './database';
+import { type Database, DatabaseUnavailableError } from './database';
 
 /**
  * The batch queue (core/batches/batch-queue.ts) in the gateway's database:
@@ -38,7 +38,7 @@ export function batchQueue(db: Database): BatchQueue {
           lines.map((l) => decided(l)?.replayed ?? null),
           lines.map((l) => {
             const d = decided(l);
-            return d ? JSON.stringify(d.answer) : null;
+            return d ? JSON.stringify(d.answer, storableText) : null;
           }),
         ],
       );
@@ -46,15 +46,18 @@ export function batchQueue(db: Database): BatchQueue {
 
     async seal(batchId, total) {
       // A batch whose every line was refused on arrival is done at once.
-      await db.query(
+      const sealed = await db.query(
         `UPDATE batches SET total = $2,
            state = CASE WHEN EXISTS (SELECT 1 FROM batch_items WHERE batch_id = $1 AND outcome IS NULL)
              THEN 'open' ELSE 'done' END,
            completed_at = CASE WHEN EXISTS (SELECT 1 FROM batch_items WHERE batch_id = $1 AND outcome IS NULL)
              THEN NULL ELSE received_at END
-         WHERE id = $1 AND state = 'receiving'`,
+         WHERE id = $1 AND state = 'receiving' RETURNING id`,
         [batchId, total],
       );
+      // Swept meanwhile as an abandoned upload (its items with it): the client must not be told 202.
+      if (sealed.length === 0)
+        throw new DatabaseUnavailableError(`the upload was removed before it was complete: send it again`);
     },
 
     async discard(batchId) {
