@@ -84,9 +84,11 @@ export function buildServices(
     usage: usageStore,
   });
   const remoteUrl = config.register.url;
-  const breaker = circuitBreakerGuard(
-    remoteUrl ? { timeoutMs: config.register.timeoutMs, ...config.register.breaker } : undefined,
-  );
+  // The embedded register's calls run in the gateway's transaction: a deadlock (the store runs it again)
+  // or the database failing is not the register failing, and must not open its circuit.
+  const breaker = remoteUrl
+    ? circuitBreakerGuard({ timeoutMs: config.register.timeoutMs, ...config.register.breaker })
+    : circuitBreakerGuard(undefined, (err) => store.isTransient(err) || store.isUnavailable(err));
   const guard = deps.guard ?? breaker;
   const metrics =
     deps.registry &&

@@ -31,13 +31,16 @@ export const EMBEDDED_BREAKER: BreakerSettings = {
  */
 export function circuitBreakerGuard(
   settings: BreakerSettings = EMBEDDED_BREAKER,
+  /** Failures that are not the register's: the embedded register runs in the gateway's own database. */
+  notTheRegisters: (err: unknown) => boolean = () => false,
 ): RegisterGuard & { breaker: CircuitBreaker; state(): BreakerState } {
   const breaker = new CircuitBreaker((fn: () => Promise<unknown>) => fn(), {
     timeout: settings.timeoutMs,
     errorThresholdPercentage: settings.errorThresholdPercentage,
     volumeThreshold: settings.volumeThreshold,
     resetTimeout: settings.resetTimeoutMs,
-    errorFilter: (err: unknown) => isDomainError(err) || err instanceof RegisterRefusedRequest,
+    errorFilter: (err: unknown) =>
+      isDomainError(err) || err instanceof RegisterRefusedRequest || notTheRegisters(err),
   });
   return {
     breaker,
