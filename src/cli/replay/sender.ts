@@ -55,16 +55,20 @@ export async function sendItems(target: Target, items: readonly string[]): Promi
         body: `{"items":[${waiting.map((i) => items[i]).join(',')}]}`,
       });
       const body = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+      if (res.status === 413) return await inHalves(target, items, waiting, answers, body);
       if (res.status === 200 && Array.isArray(body?.results)) {
         const again: number[] = [];
+        let code: string | undefined;
         (body.results as ItemAnswer[]).forEach((answer, k) => {
           const i = waiting[k] as number;
-          if (answer.problem && AGAIN.has(answer.problem.code)) again.push(i);
-          else answers[i] = { ...answer, index: i };
+          if (answer.problem && AGAIN.has(answer.problem.code)) {
+            again.push(i);
+            code ??= answer.problem.code;
+          } else answers[i] = { ...answer, index: i };
         });
         if (again.length === 0) return answers as ItemAnswer[];
         waiting = again;
-        why = `${again.length} items were not taken now (${again.map((i) => answers[i]?.problem?.code).find(Boolean) ?? 'SERVICE_UNAVAILABLE'})`;
+        why = `${again.length} items were not taken now (${code})`;
       } else if (body && typeof body.code === 'string' && AGAIN.has(body.code)) {
         retryAfter = Number(res.headers.get('retry-after')) || undefined;
         why = `the gateway answered ${res.status} ${body.code}`;
@@ -84,6 +88,37 @@ export async function sendItems(target: Target, items: readonly string[]): Promi
     const pause = retryAfter !== undefined ? retryAfter * 1000 : Math.min(10_000, 500 * 2 ** attempt++);
     await new Promise((resolve) => setTimeout(resolve, pause * (0.8 + Math.random() * 0.4)));
   }
+}
+
+/**
+ * Items too large together for the gateway's body limit (413): each half is sent on its own, down to a
+ * single item, which then is refused by itself (PAYLOAD_TOO_LARGE), to be corrected like any refusal.
+ */
+async function inHalves(
+  target: Target,
+  items: readonly string[],
+  waiting: readonly number[],
+  answers: (ItemAnswer | undefined)[],
+  body: Record<string, unknown> | undefined,
+): Promise<ItemAnswer[]> {
+  if (waiting.length === 1) {
+    const i = waiting[0] as number;
+    const detail = typeof body?.detail === 'string' ? body.detail : ERROR_CATALOGUE.PAYLOAD_TOO_LARGE.title;
+    answers[i] = { index: i, status: 413, problem: { code: 'PAYLOAD_TOO_LARGE', detail } };
+  } else {
+    const half = Math.ceil(waiting.length / 2);
+    for (const part of [waiting.slice(0, half), waiting.slice(half)]) {
+      const got = await sendItems(
+        target,
+        part.map((i) => items[i] as string),
+      );
+      got.forEach((answer, k) => {
+        const i = part[k] as number;
+        answers[i] = { ...answer, index: i };
+      });
+    }
+  }
+  return answers as ItemAnswer[];
 }
 
 /** The whole request refused: its problem as the coded error the CLI reports (its exit code from CLI_EXIT). */
