@@ -72,13 +72,16 @@ export function problemBody(err: DomainError, correlationId: string) {
 export function closeAfterRefusedBody(res: Response, err: DomainError): void {
   if (err.code !== 'PAYLOAD_TOO_LARGE') return;
   res.set('Connection', 'close');
-  const req = res.req;
+  // The socket as it is now: by the time the answer is out the request may have let go of it (a body read
+  // to its end), and `req.socket` is then null.
+  const socket = res.req.socket;
   // Once the answer is out: no more reading (the sender's writes stall), and the connection is gone soon
   // after — not at once, so the answer is not lost to a reset while the sender is still sending.
   // (Node itself would read the rest to throw it away, to keep the connection: the socket is paused instead.)
   res.once('finish', () => {
-    req.socket.pause();
-    setTimeout(() => req.socket.destroy(), 500).unref();
+    if (!socket || socket.destroyed) return;
+    socket.pause();
+    setTimeout(() => socket.destroy(), 500).unref();
   });
 }
 
