@@ -84,6 +84,8 @@ export interface BatchConfig {
   readonly maxItems: number;
   /** The longest line of an NDJSON batch, in bytes; a longer line is refused on its own. */
   readonly maxLineBytes: number;
+  /** All of an NDJSON batch's items together, in bytes: past it, the whole batch is refused. */
+  readonly maxBytes: number;
   /** How long a worker holds the items it claimed before any instance may claim them again. */
   readonly leaseMs: number;
 }
@@ -194,6 +196,7 @@ export const DEFAULTS = {
   BATCH_SYNC_CONCURRENCY: '4',
   BATCH_MAX_ITEMS: '100000',
   BATCH_MAX_LINE_BYTES: '65536',
+  BATCH_MAX_BYTES: '268435456',
   BATCH_LEASE_MS: '15000',
 } as const;
 
@@ -369,6 +372,7 @@ function batchConfig(
     syncConcurrency: int('BATCH_SYNC_CONCURRENCY', 1, 1000),
     maxItems: int('BATCH_MAX_ITEMS', 1, 10_000_000),
     maxLineBytes: int('BATCH_MAX_LINE_BYTES', 1024, 16 * 1024 * 1024),
+    maxBytes: int('BATCH_MAX_BYTES', 1024, 16 * 1024 * 1024 * 1024),
     leaseMs: int('BATCH_LEASE_MS', 500, 3_600_000),
   });
 }

@@ -206,6 +206,19 @@ describe('POST /v1/batches, application/x-ndjson: taken in, then decided in the 
     await upload(h, lines.slice(0, 3).join('\n')).expect(202);
   });
 
+  it('refuses a batch of more than BATCH_MAX_BYTES of items whole, however few its items', async () => {
+    h = await startHarness({ env: { BATCH_MAX_BYTES: '1024' } });
+    await seedStandard(h);
+    const lines = [1, 2, 3, 4, 5].map((i) => line('birth', birth({}, `b-${i}`)));
+    assert.ok(lines.slice(0, 2).join('').length < 1024 && lines.join('').length > 1024);
+    const res = await upload(h, lines.join('\n')).expect(413);
+    assertMatchesOpenApi(res, '/v1/batches', 'post');
+    assert.match(res.body.detail, /at most 1024 bytes of items in one batch \(line \d goes past it\)/);
+    await h.gateway.batchWorker.drain();
+    await asClient(h).status('b-1').expect(404);
+    await upload(h, lines.slice(0, 2).join('\n')).expect(202);
+  });
+
   it('refuses a body without items, and a compressed one', async () => {
     const blank = await upload(h, '\n  \n\n').expect(400);
     assert.equal(blank.body.code, 'MALFORMED_REQUEST');

@@ -20,6 +20,7 @@ export interface BatchLimits {
   syncConcurrency: number;
   maxItems: number;
   maxLineBytes: number;
+  maxBytes: number;
 }
 
 export interface BatchDeps {

@@ -11,6 +11,8 @@ const CHUNK_CHARS = 1 << 20;
 export interface IntakeLimits {
   maxItems: number;
   maxLineBytes: number;
+  /** All items' text together, in bytes. */
+  maxBytes: number;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function takeIn(
     let chunk: BatchLine[] = [];
     let chars = 0;
     let index = 0;
+    let bytes = 0;
     for await (const l of ndjsonLines(body, limits.maxLineBytes)) {
       if (index >= limits.maxItems) {
         throw new DomainError('PAYLOAD_TOO_LARGE', {
@@ -42,6 +45,12 @@ export async function takeIn(
         });
       }
       if ('text' in l) {
+        bytes += Buffer.byteLength(l.text);
+        if (bytes > limits.maxBytes) {
+          throw new DomainError('PAYLOAD_TOO_LARGE', {
+            limit: `at most ${limits.maxBytes} bytes of items in one batch (line ${l.line} goes past it); split it into several batches`,
+          });
+        }
         chunk.push({ index, line: l.line, text: l.text });
         chars += l.text.length;
       } else {
