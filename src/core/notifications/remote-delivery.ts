@@ -141,13 +141,20 @@ export class RemoteDelivery {
           ]
         : [];
     });
-    await this.deps.store.transaction(async (tx) => {
+    // The answers as stored: an instance whose lease on them ran out while this call was under way may
+    // have recorded the same answers first, at its own time. What the client is told is what is stored.
+    const recorded = await this.deps.store.transaction(async (tx) => {
       await tx.notifications.recordAnswers(answered, now);
       await tx.notifications.recordFailures(refused);
+      return answered.length > 0 ? tx.notifications.findMany(answered) : [];
     });
+    const stored = new Map(recorded.map((n) => [`${n.clientId}\n${n.notificationId}`, n]));
     const settled = rows.map((n, i) => {
       const r = replies[i] as RegisterAnswer | RegisterRefusal;
-      if (!('refused' in r)) return settle(n, r, now);
+      if (!('refused' in r)) {
+        const asStored = stored.get(`${n.clientId}\n${n.notificationId}`);
+        return asStored && asStored.status !== 'pending' ? asStored : settle(n, r, now);
+      }
       const f = refused.find((x) => x.notificationId === n.notificationId && x.clientId === n.clientId);
       if (!f) return n;
       const { attempts, nextAttemptAt: next, attentionSince } = f;
