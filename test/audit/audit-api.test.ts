@@ -136,3 +136,18 @@ describe('GET /ops/audit: the audit trail for operators', () => {
     assertMatchesOpenApi(res, '/ops/audit', 'get');
   });
 });
+
+describe('the audit trail and text the database cannot hold', () => {
+  it('records a request whose notification id holds half a surrogate pair, and every row after it', async () => {
+    const h = await startHarness();
+    await seedStandard(h);
+    const rest = asClient(h);
+    // Valid JSON (JSON.stringify writes \ud800 escaped); decoded, the id holds a lone surrogate.
+    await rest.births(birth({}, 'half-\ud800-pair')).expect(400);
+    await h.gateway.audit.flush();
+    await rest.births(birth({}, 'after-it')).expect(201);
+    await h.gateway.audit.flush();
+    const res = await audit(h, {});
+    assert.deepEqual(ids(res), ['after-it', 'half-\uFFFD-pair']);
+  });
+});

@@ -81,6 +81,8 @@ export type StoredAuditFilter = Omit<AuditFilter, 'person' | 'userId'> & {
 const CODE_SHAPED = /\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]/gi;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]+/g;
+/** Half a surrogate pair: no text the database can store (jsonb refuses it), so U+FFFD. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
  * Caller-chosen text as the trail keeps it: control characters out, anything
@@ -89,7 +91,11 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]+/g;
  */
 export function auditText(value: string | null | undefined, max: number): string | null {
   if (value === null || value === undefined) return null;
-  const clean = value.replace(CONTROL, ' ').trim().replace(CODE_SHAPED, '[hetu]');
+  const clean = value
+    .replace(CONTROL, ' ')
+    .replace(LONE_SURROGATE, '\uFFFD')
+    .trim()
+    .replace(CODE_SHAPED, '[hetu]');
   if (clean === '') return null;
   const chars = [...clean];
   return chars.length <= max ? clean : `${chars.slice(0, max - 1).join('')}…`;
