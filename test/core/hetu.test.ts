@@ -227,6 +227,11 @@ describe('hetu', () => {
       for (const c of ['G', 'I', 'O', 'Q', 'Z', 'g', 'z']) failsWith(`131052-308${c}`, 'INVALID_FORMAT');
     });
 
+    it('takes ASCII only: a long s (ſ) is no S, though upper-casing would make it one', () => {
+      assert.equal(parseHetu('150590-026S').ok, true);
+      failsWith('150590-026\u017f', 'INVALID_FORMAT');
+    });
+
     it('does not trim whitespace', () => {
       failsWith(' 131052-308T', 'INVALID_FORMAT');
       failsWith('131052-308T ', 'INVALID_FORMAT');

@@ -83,7 +83,8 @@ export function checkCharacter(ddmmyy: string, individualNumber: number): string
  * Lower-case letters are accepted; whitespace is not trimmed.
  */
 export function parseHetu(input: string): HetuParseResult {
-  const code = input.toUpperCase();
+  // ASCII only: upper-casing would make the long s (ſ) an S, a code the log and audit masks do not see.
+  const code = /^[\x20-\x7e]*$/.test(input) ? input.toUpperCase() : '';
   if (!SHAPE.test(code)) return fail('INVALID_FORMAT', `A personal identity code ${FORMAT_MESSAGE}`);
 
   const separator = code.charAt(6);
