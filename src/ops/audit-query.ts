@@ -126,6 +126,11 @@ function instantOf(
   bad: (field: string, code: FieldErrorCode, message: string) => undefined,
 ): Date | undefined {
   if (raw === undefined) return undefined;
+  // The trail is from this century; years the database or Helsinki time cannot place are no search.
+  const year = Number(raw.slice(0, 4));
+  if (/^\d{4}-/.test(raw) && (year < 1900 || year > 9998)) {
+    return bad(name, 'OUT_OF_RANGE', 'must be within the years 1900–9998');
+  }
   if (isCalendarDate(raw)) {
     if (name === 'from') return helsinkiInstant(raw);
     const next = new Date(`${raw}T00:00:00Z`);

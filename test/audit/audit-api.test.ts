@@ -126,6 +126,16 @@ describe('GET /ops/audit: the audit trail for operators', () => {
       order.body.errors.map((e: { field: string }) => e.field),
       ['to'],
     );
+    // Years Helsinki time and the database cannot place: a field error, never a 500.
+    const far = await audit(h, { from: '0000-01-01T00:00Z', to: '9999-12-31T23:59:59.999-23:59' });
+    assert.equal(far.status, 400);
+    assert.deepEqual(
+      far.body.errors.map((e: { field: string; code: string }) => [e.field, e.code]),
+      [
+        ['from', 'OUT_OF_RANGE'],
+        ['to', 'OUT_OF_RANGE'],
+      ],
+    );
     const twice = await h.ops('get', '/ops/audit?client=a&client=b').expect(400);
     assert.equal(twice.body.errors[0].field, 'client');
   });
