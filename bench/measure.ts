@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { motherCodes } from './bodies';
 import { type LoadRun, preflight, runHasErrors, runLoad } from './load';
+import { ownCpuMs, postgresCpuMs } from './machine-cpu';
 import type { Scenario, Stream } from './scenarios';
 import { type RunningServer, startServer } from './servers';
 import { type FreshStore, freshStore, type StoreKind } from './stores';
@@ -18,6 +19,10 @@ export interface Settings {
 /** One measured run of one stream, with its server's CPU over it. */
 export interface Round extends LoadRun {
   serverCpuMs: number;
+  /** CPU of every PostgreSQL backend on the machine over the round (0 on the embedded store). */
+  postgresCpuMs?: number;
+  /** CPU of the benchmark's own process, which runs the load generator. */
+  loadCpuMs?: number;
 }
 
 export interface StreamResult {
@@ -28,6 +33,10 @@ export interface StreamResult {
   p99Ms: number;
   /** Server CPU per successful request over all rounds. */
   cpuMsPerRequest: number;
+  /** PostgreSQL's CPU per successful request over all rounds (0 on the embedded store). */
+  postgresCpuMsPerRequest: number;
+  /** The load generator's CPU per successful request over all rounds. */
+  loadCpuMsPerRequest: number;
   warmup: LoadRun;
   rounds: Round[];
   /** Anything but the expected status, or a connection error, in the warm-up or a round. */
@@ -96,10 +105,18 @@ async function withServers<T>(
 
 async function measuredRun(d: Driver, s: Settings, rate?: number): Promise<Round> {
   const cpuBefore = d.server.cpuMs();
+  const pgBefore = postgresCpuMs();
+  const loadBefore = ownCpuMs();
   const run = await runLoad(d.server.url, d.stream.request, d.body, s.connections, s.durationSec, rate);
+  const loadCpu = ownCpuMs() - loadBefore;
   // Requests still inside the server when the load stops finish within this.
   await new Promise((resolve) => setTimeout(resolve, 300));
-  return { ...run, serverCpuMs: d.server.cpuMs() - cpuBefore };
+  return {
+    ...run,
+    serverCpuMs: d.server.cpuMs() - cpuBefore,
+    postgresCpuMs: postgresCpuMs() - pgBefore,
+    loadCpuMs: loadCpu,
+  };
 }
 
 function streamResult(d: Driver): StreamResult {
@@ -110,6 +127,8 @@ function streamResult(d: Driver): StreamResult {
     p50Ms: median(d.rounds.map((r) => r.p50Ms)),
     p99Ms: median(d.rounds.map((r) => r.p99Ms)),
     cpuMsPerRequest: ok > 0 ? sum(d.rounds.map((r) => r.serverCpuMs)) / ok : 0,
+    postgresCpuMsPerRequest: ok > 0 ? sum(d.rounds.map((r) => r.postgresCpuMs ?? 0)) / ok : 0,
+    loadCpuMsPerRequest: ok > 0 ? sum(d.rounds.map((r) => r.loadCpuMs ?? 0)) / ok : 0,
     warmup: d.warmup as LoadRun,
     rounds: d.rounds,
     flagged: runHasErrors(d.warmup as LoadRun) || d.rounds.some(runHasErrors),

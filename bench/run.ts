@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { log, runScenario, type ScenarioResult, type Settings } from './measure';
+import { log, runScenario, type ScenarioResult, type Settings, type StreamResult } from './measure';
 import { checkout, envInt, loadAverage, machine, writeResults } from './results-file';
 import { SCENARIOS } from './scenarios';
 import { gatewayDir } from './servers';
@@ -31,6 +31,12 @@ function settings(): Settings {
 const pct = (v: number) => `${(v * 100).toFixed(0)} %`;
 const n0 = (v: number) => Math.round(v).toLocaleString('en-US');
 
+/** CPU per request: the server's own, then PostgreSQL's and the load generator's where measured. */
+function cpu(r: StreamResult): string {
+  const pg = r.postgresCpuMsPerRequest > 0 ? ` + ${r.postgresCpuMsPerRequest.toFixed(2)} PostgreSQL` : '';
+  return `${r.cpuMsPerRequest.toFixed(2)}${pg} + ${r.loadCpuMsPerRequest.toFixed(2)} load ms CPU`;
+}
+
 function table(results: ScenarioResult[]): string {
   const rows = results.map((r) => {
     const m = r.measured;
@@ -38,8 +44,8 @@ function table(results: ScenarioResult[]): string {
     const rounds = r.roundRatios.map((v) => (v * 100).toFixed(0)).join(' / ');
     const flag = m.flagged || ref.flagged ? ' (errors: see JSON)' : '';
     return (
-      `| ${r.scenario} | ${r.store} | ${m.label} ${n0(m.requestsPerSec)} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${m.cpuMsPerRequest.toFixed(2)} ms CPU | ` +
-      `${ref.label} ${n0(ref.requestsPerSec)} req/s, p50 ${ref.p50Ms} ms, p99 ${ref.p99Ms} ms, ${ref.cpuMsPerRequest.toFixed(2)} ms CPU | ` +
+      `| ${r.scenario} | ${r.store} | ${m.label} ${n0(m.requestsPerSec)} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${cpu(m)} | ` +
+      `${ref.label} ${n0(ref.requestsPerSec)} req/s, p50 ${ref.p50Ms} ms, p99 ${ref.p99Ms} ms, ${cpu(ref)} | ` +
       `${pct(r.ratio)} (${rounds}) | ${r.offeredRate ? `p99 ≤ ${r.targetRatio}× at ${r.offeredRate} req/s` : `≥ ${pct(r.targetRatio)}`}: ${r.targetMet ? 'met' : 'not met'}${flag} |`
     );
   });
