@@ -14,6 +14,7 @@ import { DomainError, ERROR_CATALOGUE, type ErrorCode } from './core/errors';
 import type { Health, Logger, Store } from './core/ports';
 import type { Clock } from './core/time/clock';
 import { bodyParserError } from './http/body-errors';
+import { everyAnswer } from './http/every-answer';
 import { LANDING_PAGE } from './http/landing-page';
 import type { Metrics } from './http/metrics';
 import { openApiDocument } from './http/openapi';
@@ -63,9 +64,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(deps.metrics.timing);
   app.use(requestLog(deps.logger));
   app.use((_req, res, next) => {
-    // Every answer: no content sniffing; none kept by a cache (they carry personal data, codes among them).
-    res.set({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' });
-    if (deps.lifecycle.draining) res.set('Connection', 'close');
+    everyAnswer(res, deps.lifecycle);
     next();
   });
   app.use(readablePath);

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import type { Caller } from '../pipeline/codec';
 import { peerFingerprint } from './server';
 
@@ -8,7 +8,7 @@ import { peerFingerprint } from './server';
  * security server's (contract §1).
  */
 export function callerOf(
-  req: Request,
+  req: IncomingMessage,
   clientId: string | null,
   tls: { trustedProxyFingerprints: readonly string[] } | undefined,
 ): Caller {

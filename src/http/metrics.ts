@@ -33,6 +33,11 @@ export function createMetrics() {
     refused(channel: Channel, kind: string) {
       notifications.inc({ channel, kind, outcome: 'refused' });
     },
+    /** Times a request answered before express's routes (the REST fast lane), under its route template. */
+    timer(method: string): (route: string, status: number) => void {
+      const end = requests.startTimer();
+      return (route, status) => end({ method, route, status: String(status) });
+    },
     /** Express middleware timing every request; the route is the matched template, never the raw path. */
     timing(req: Request, res: Response, next: NextFunction) {
       const end = requests.startTimer();

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../core/ports';
 import type { RequestInfo } from '../pipeline/codec';
@@ -20,26 +21,58 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function requestLog(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = performance.now();
-    const given = req.get('X-Request-Id');
-    const requestId = given && UUID.test(given) ? given.toLowerCase() : newRequestId();
+    const requestId = requestIdOf(req.headers);
     res.locals.requestId = requestId;
-    res.locals.xRoadId = safeId(req.get('X-Road-Id'));
-    res.set('X-Request-Id', requestId);
+    res.locals.xRoadId = xRoadIdOf(req.headers);
+    res.setHeader('X-Request-Id', requestId);
     res.on('finish', () => {
-      logger.info(
-        {
-          requestId,
-          xRoadId: res.locals.xRoadId,
-          method: req.method,
-          route: req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched',
-          status: res.statusCode,
-          ms: Math.round((performance.now() - started) * 10) / 10,
-        },
-        'request',
-      );
+      logRequest(logger, {
+        requestId,
+        xRoadId: res.locals.xRoadId,
+        method: req.method,
+        route: req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched',
+        status: res.statusCode,
+        started,
+      });
     });
     next();
   };
+}
+
+/** The request's id: the caller's X-Request-Id when it is a UUID, else a new one. */
+export function requestIdOf(headers: IncomingHttpHeaders): string {
+  const given = headers['x-request-id'];
+  return typeof given === 'string' && UUID.test(given) ? given.toLowerCase() : newRequestId();
+}
+
+/** The X-Road-Id header, when it is plainly an id (for the log line). */
+export function xRoadIdOf(headers: IncomingHttpHeaders): string | undefined {
+  return safeId(headers['x-road-id']);
+}
+
+/** The one log line of a request, once its answer has gone. */
+export function logRequest(
+  logger: Logger,
+  line: {
+    requestId: string;
+    xRoadId: string | undefined;
+    method: string;
+    route: string;
+    status: number;
+    started: number;
+  },
+): void {
+  logger.info(
+    {
+      requestId: line.requestId,
+      xRoadId: line.xRoadId,
+      method: line.method,
+      route: line.route,
+      status: line.status,
+      ms: Math.round((performance.now() - line.started) * 10) / 10,
+    },
+    'request',
+  );
 }
 
 /**

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import http from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import type { Request } from 'express';
 import type { HttpLimits, TlsConfig } from '../config';
 
 /**
@@ -42,7 +42,7 @@ export function createServer(
 }
 
 /** SHA-256 fingerprint (lower-case hex) of the TLS client certificate, if the connection has one. */
-export function peerFingerprint(req: Request): string | undefined {
+export function peerFingerprint(req: IncomingMessage): string | undefined {
   const socket = req.socket as Partial<TLSSocket>;
   const cert = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
   const fp = cert?.fingerprint256;

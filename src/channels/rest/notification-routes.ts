@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import { declaredLengthWithin } from '../../http/body-errors';
 import { callerOf } from '../../http/caller';
@@ -5,7 +6,7 @@ import { methodNotAllowed } from '../../http/method-not-allowed';
 import { schemaValidator, structuralCheck } from '../../http/openapi';
 import { requestInfo } from '../../http/request-log';
 import { requireJson } from '../../http/require-json';
-import type { AuditContext, Operation } from '../../pipeline/codec';
+import type { AuditContext, Identified, Operation } from '../../pipeline/codec';
 import type { RequestPipeline } from '../../pipeline/request-pipeline';
 import { encodeRest, restStatus } from './rest-codec';
 import { parseXRoadClientHeader } from './x-road-client';
@@ -29,25 +30,44 @@ const validators = { birth: schemaValidator('BirthRequest'), death: schemaValida
  */
 export function identifyRestCaller(deps: Pick<RestDeps, 'pipeline' | 'tls'>) {
   return async (req: Request, res: Response, next: NextFunction) => {
-    // Echoed as sent when it is ASCII text: Node would send other bytes back UTF-8 encoded, changed.
-    const xRoadId = req.get('X-Road-Id');
-    if (xRoadId && ECHOABLE.test(xRoadId)) res.set('X-Road-Id', xRoadId);
-    const clientId = parseXRoadClientHeader(req.get('X-Road-Client')) ?? null;
     const operation = restOperation(req.method, req.path);
-    if (operation) {
-      const audit: AuditContext = {
-        channel: 'rest',
-        operation,
-        claimedClientId: clientId,
-        xRoadId: xRoadId ?? null,
-        userId: req.get('X-Road-UserId') ?? null,
-        httpStatus: restStatus,
-      };
-      res.locals.audit = audit;
-    }
-    res.locals.identified = await deps.pipeline.identify('rest', callerOf(req, clientId, deps.tls));
+    const { audit, identified } = restCaller(deps, req, res, operation);
+    if (audit) res.locals.audit = audit;
+    res.locals.identified = await identified;
     next();
   };
+}
+
+/**
+ * The caller of a REST request, as `identifyRestCaller` and the fast lane
+ * (fast-lane.ts) both take it: the X-Road-Id echoed, the audit context of a
+ * notification operation, and the identification under way.
+ */
+export function restCaller(
+  deps: Pick<RestDeps, 'pipeline' | 'tls'>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  operation: Operation | undefined,
+): { audit: AuditContext | undefined; identified: Promise<Identified> } {
+  // Echoed as sent when it is ASCII text: Node would send other bytes back UTF-8 encoded, changed.
+  const xRoadId = headerOf(req, 'x-road-id');
+  if (xRoadId && ECHOABLE.test(xRoadId)) res.setHeader('X-Road-Id', xRoadId);
+  const clientId = parseXRoadClientHeader(headerOf(req, 'x-road-client')) ?? null;
+  const audit: AuditContext | undefined = operation && {
+    channel: 'rest',
+    operation,
+    claimedClientId: clientId,
+    xRoadId: xRoadId ?? null,
+    userId: headerOf(req, 'x-road-userid') ?? null,
+    httpStatus: restStatus,
+  };
+  return { audit, identified: deps.pipeline.identify('rest', callerOf(req, clientId, deps.tls)) };
+}
+
+/** A request header as express's `req.get` reads it: Node joins a repeated custom header with ", ". */
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 /** The notification operation a REST request asks for, if it is one (routes match as express matches them). */
