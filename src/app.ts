@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { batchRoutes } from './channels/batch/batch-routes';
+import { restFastLane } from './channels/rest/fast-lane';
 import { identifyRestCaller, notificationRoutes } from './channels/rest/notification-routes';
 import { SOAP_FAULTS } from './channels/soap/fault-table';
 import { SOAP_INTERFACES } from './channels/soap/interfaces';
@@ -61,6 +62,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // Births and deaths in their plain form first, past the layers below (fast-lane.ts); all else goes on.
+  app.use(restFastLane(deps));
   app.use(deps.metrics.timing);
   app.use(requestLog(deps.logger));
   app.use((_req, res, next) => {
