@@ -122,6 +122,11 @@ async function answer(
 /** The body, all of its declared length; refused as cut short when the connection ends before. */
 function readBody(req: IncomingMessage, length: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    // Gone while the caller was identified: its 'close' has passed, so nothing below would ever settle.
+    if (req.destroyed && !req.readableEnded) {
+      reject(cutShort());
+      return;
+    }
     const chunks: Buffer[] = [];
     let received = 0;
     req.on('data', (chunk: Buffer) => {
