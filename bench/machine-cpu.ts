@@ -4,19 +4,19 @@ import { readdirSync, readFileSync } from 'node:fs';
 const TICKS_PER_SEC = 100;
 
 /**
- * CPU time (user + system, ms) used so far by every process named
+ * CPU time (user + system, in clock ticks) used so far by each process named
  * `postgres` on this machine: the PostgreSQL server's backends, which the
  * servers under measurement share the cores with. A process that ends
  * between two readings takes its time with it, so read it across a round,
- * not across a server's start or stop. Zero where /proc is not readable.
+ * not across a server's start or stop. Empty where /proc is not readable.
  */
-export function postgresCpuMs(): number {
-  let ticks = 0;
+export function postgresCpuTicks(): PostgresCpu {
+  const ticks = new Map<string, number>();
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
   } catch {
-    return 0;
+    return ticks;
   }
   for (const pid of pids) {
     try {
@@ -24,11 +24,25 @@ export function postgresCpuMs(): number {
       const close = stat.lastIndexOf(')');
       if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
       const fields = stat.slice(close + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      ticks.set(pid, Number(fields[11]) + Number(fields[12]));
     } catch {
       // gone meanwhile
     }
   }
+  return ticks;
+}
+
+/** Ticks of each `postgres` process by pid, read at one moment. */
+export type PostgresCpu = Map<string, number>;
+
+/**
+ * PostgreSQL's CPU (ms) between two readings: per process, so that a backend
+ * ending in between (a pool closing an idle connection) does not subtract its
+ * whole life's CPU from the round; its last ticks are lost instead.
+ */
+export function postgresCpuSince(before: PostgresCpu, after: PostgresCpu = postgresCpuTicks()): number {
+  let ticks = 0;
+  for (const [pid, t] of after) ticks += t - (before.get(pid) ?? 0);
   return (ticks * 1000) / TICKS_PER_SEC;
 }
 

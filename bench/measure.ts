@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { motherCodes } from './bodies';
 import { type LoadRun, preflight, runHasErrors, runLoad } from './load';
-import { ownCpuMs, postgresCpuMs } from './machine-cpu';
+import { ownCpuMs, postgresCpuSince, postgresCpuTicks } from './machine-cpu';
 import type { Scenario, Stream } from './scenarios';
 import { type RunningServer, startServer } from './servers';
 import { type FreshStore, freshStore, type StoreKind } from './stores';
@@ -105,7 +105,7 @@ async function withServers<T>(
 
 async function measuredRun(d: Driver, s: Settings, rate?: number): Promise<Round> {
   const cpuBefore = d.server.cpuMs();
-  const pgBefore = postgresCpuMs();
+  const pgBefore = postgresCpuTicks();
   const loadBefore = ownCpuMs();
   const run = await runLoad(d.server.url, d.stream.request, d.body, s.connections, s.durationSec, rate);
   const loadCpu = ownCpuMs() - loadBefore;
@@ -114,7 +114,7 @@ async function measuredRun(d: Driver, s: Settings, rate?: number): Promise<Round
   return {
     ...run,
     serverCpuMs: d.server.cpuMs() - cpuBefore,
-    postgresCpuMs: postgresCpuMs() - pgBefore,
+    postgresCpuMs: postgresCpuSince(pgBefore),
     loadCpuMs: loadCpu,
   };
 }
