@@ -9,7 +9,7 @@ import { UsageRecorder } from './core/clients/usage';
 import { NotificationService } from './core/notifications/notification-service';
 import { OutboxAdmin } from './core/notifications/outbox-admin';
 import { RemoteDelivery } from './core/notifications/remote-delivery';
-import type { Logger, RegisterGuard, Store } from './core/ports';
+import { CodeHeld, type Logger, type RegisterGuard, type Store } from './core/ports';
 import type { Clock } from './core/time/clock';
 import { auditQueries as notificationAuditQueries } from './infra/pg/audit-sql';
 import { batchQueue } from './infra/pg/batches-sql';
@@ -88,7 +88,10 @@ export function buildServices(
   // or the database failing is not the register failing, and must not open its circuit.
   const breaker = remoteUrl
     ? circuitBreakerGuard({ timeoutMs: config.register.timeoutMs, ...config.register.breaker })
-    : circuitBreakerGuard(undefined, (err) => store.isTransient(err) || store.isUnavailable(err));
+    : circuitBreakerGuard(
+        undefined,
+        (err) => store.isTransient(err) || store.isUnavailable(err) || err instanceof CodeHeld,
+      );
   const guard = deps.guard ?? breaker;
   const metrics =
     deps.registry &&

@@ -31,6 +31,14 @@ export interface NotificationRepository {
 export interface NotificationWriter extends NotificationRepository {
   /** Inserts each with its outcome; returns those inserted (a (client, id) pair that exists is skipped). */
   insertMany(rows: readonly NewNotification[]): Promise<StoredNotification[]>;
+  /**
+   * Inserts each with its outcome as the transaction's last statement (the
+   * store may send its commit with it; nothing may follow). Every row must be
+   * new: when a (client, id) pair exists it throws NotificationStoredMeanwhile,
+   * and when a code claimed unchecked turns out held, CodeHeld; either way the
+   * whole transaction is undone.
+   */
+  insertLast(rows: readonly NewNotification[]): Promise<StoredNotification[]>;
   markRegistered(clientId: string, notificationId: string, childCode: string | null, at: Date): Promise<void>;
   markRejected(clientId: string, notificationId: string, rejection: Rejection, at: Date): Promise<void>;
   /**
@@ -130,8 +138,15 @@ export interface RegisterPort {
     codes: readonly string[],
     series: readonly { key: CodeSeriesKey; initial: CodeSeriesPosition }[],
   ): Promise<{ persons: Person[]; series: CodeSeriesPosition[] }>;
-  /** Adds the persons whose code is free; returns the codes it added. */
-  claimPersons(persons: readonly NewPerson[]): Promise<Set<string>>;
+  /**
+   * Adds the persons whose code is free; returns the codes it added. With
+   * `unchecked`, the codes are taken to be free and all come back at once;
+   * the store writes them with the transaction's last statement, and if one
+   * is held after all (a person loaded with that code), that statement
+   * throws CodeHeld and the transaction is undone: for a caller that then
+   * runs its work again checked.
+   */
+  claimPersons(persons: readonly NewPerson[], options?: { unchecked?: boolean }): Promise<Set<string>>;
   /**
    * The latest birth date of a child registered to each of these mothers
    * (absent: none). Asked after `lockPersons` has locked the mothers, so a
@@ -224,4 +239,20 @@ export interface Logger {
   info(fields: Record<string, unknown>, msg: string): void;
   warn(fields: Record<string, unknown>, msg: string): void;
   error(fields: Record<string, unknown>, msg: string): void;
+}
+
+/** A notification id of the transaction's last insert was stored already (by another transaction meanwhile). */
+export class NotificationStoredMeanwhile extends Error {
+  constructor() {
+    super('a notification id was stored meanwhile; the transaction was undone');
+    this.name = 'NotificationStoredMeanwhile';
+  }
+}
+
+/** A code claimed unchecked was held already; the transaction was undone. */
+export class CodeHeld extends Error {
+  constructor() {
+    super('a code claimed unchecked was held already; the transaction was undone');
+    this.name = 'CodeHeld';
+  }
 }

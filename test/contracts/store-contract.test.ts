@@ -7,10 +7,10 @@ import {
   NOT_YET_TRIED,
   type NotificationStatus,
 } from '../../src/core/notifications/notification';
-import type { Store } from '../../src/core/ports';
+import { CodeHeld, NotificationStoredMeanwhile, type Store } from '../../src/core/ports';
 import type { CodeSeriesKey, CodeSeriesPosition, Person } from '../../src/core/register/person';
 import { auditQueries } from '../../src/infra/pg/clients-sql';
-import type { Database, Queryable } from '../../src/infra/pg/database';
+import type { Database, TransactionQueryable } from '../../src/infra/pg/database';
 import { createStore } from '../../src/infra/pg/store';
 import { MemoryStore } from '../core/fakes/memory-store';
 import { birthInput, hetu } from '../helpers/builders';
@@ -46,12 +46,16 @@ interface Subject {
  * of a notification insert.
  */
 function failingDeathWrites(real: Database, armed: { next: boolean }): Database {
-  const sabotaged = (tx: Queryable): Queryable => ({
-    query: (text, params) => {
-      if (!armed.next || !/UPDATE persons p SET death_date/.test(text)) return tx.query(text, params);
+  const sabotage =
+    (run: TransactionQueryable['query']): TransactionQueryable['query'] =>
+    (text, params) => {
+      if (!armed.next || !/UPDATE persons p SET death_date/.test(text)) return run(text, params);
       armed.next = false;
-      return tx.query('SELECT 1 / 0');
-    },
+      return run('SELECT 1 / 0');
+    };
+  const sabotaged = (tx: TransactionQueryable): TransactionQueryable => ({
+    query: sabotage((text, params) => tx.query(text, params)),
+    queryLast: sabotage((text, params) => tx.queryLast(text, params)),
     exec: (sql) => tx.exec(sql),
   });
   return {
@@ -336,6 +340,77 @@ for (const [name, make] of SUBJECTS) {
       assert.deepEqual(again, [{ ...fresh, updatedAt: fresh.receivedAt, delivery: NOT_YET_TRIED }]);
       assert.deepEqual((await s.notificationIds()).sort(), ['a-1', 'b-2']);
       assert.deepEqual(await s.store.transaction((tx) => tx.notifications.insertMany([])), []);
+    });
+
+    describe('the last statement (insertLast) and codes claimed unchecked', () => {
+      const DEATH = { personalIdentityCode: MOTHER, date: '2026-11-20', latestDate: '2026-11-20' };
+      beforeEach(() => s.store.loadPersons([loaded(MOTHER, '1952-10-13')]));
+
+      it('insertLast stores every row with the writes held back, and nothing may follow it', async () => {
+        const rows = await s.store.transaction(async (tx) => {
+          await tx.register.lockPersons([MOTHER]);
+          assert.deepEqual(
+            await tx.register.claimPersons([newborn(A2, MOTHER)], { unchecked: true }),
+            new Set([A2]),
+          );
+          await tx.register.markDeceased([DEATH]);
+          const stored = await tx.notifications.insertLast([
+            notification('l-2', 'registered'),
+            notification('l-1'),
+          ]);
+          await assert.rejects(tx.notifications.find(CLIENT, 'l-1'));
+          return stored;
+        });
+        assert.deepEqual(
+          rows.map((r) => r.notificationId),
+          ['l-1', 'l-2'],
+        );
+        assert.deepEqual((await s.notificationIds()).sort(), ['l-1', 'l-2']);
+        assert.equal((await s.person(A2))?.birthDate, '2026-11-21');
+        assert.equal((await s.person(MOTHER))?.deathDate, '2026-11-20');
+      });
+
+      it('insertLast meeting a stored id fails with NotificationStoredMeanwhile, and nothing of the transaction is kept', async () => {
+        await s.store.transaction((tx) => tx.notifications.insertMany([notification('l-1')]));
+        await assert.rejects(
+          s.store.transaction(async (tx) => {
+            await tx.register.lockPersons([MOTHER]);
+            await tx.register.claimPersons([newborn(A2, MOTHER)], { unchecked: true });
+            await tx.register.markDeceased([DEATH]);
+            await tx.notifications.insertLast([notification('l-2'), notification('l-1')]);
+          }),
+          NotificationStoredMeanwhile,
+        );
+        assert.deepEqual(await s.notificationIds(), ['l-1']);
+        assert.equal(await s.person(A2), undefined);
+        assert.equal((await s.person(MOTHER))?.deathDate, null);
+      });
+
+      it('a code claimed unchecked but held fails insertLast with CodeHeld, and nothing is kept', async () => {
+        await s.store.loadPersons([loaded(A4, '2026-11-21')]);
+        await assert.rejects(
+          s.store.transaction(async (tx) => {
+            await tx.register.claimPersons([newborn(A2, MOTHER), newborn(A4, MOTHER)], { unchecked: true });
+            await tx.register.markDeceased([DEATH]);
+            await tx.notifications.insertLast([notification('l-1')]);
+          }),
+          CodeHeld,
+        );
+        assert.deepEqual(await s.notificationIds(), []);
+        assert.equal(await s.person(A2), undefined);
+        assert.equal((await s.person(MOTHER))?.deathDate, null);
+      });
+
+      it('… or the next statement, when one goes before the last', async () => {
+        await s.store.loadPersons([loaded(A2, '2026-11-21')]);
+        await assert.rejects(
+          s.store.transaction(async (tx) => {
+            await tx.register.claimPersons([newborn(A2, MOTHER)], { unchecked: true });
+            await tx.register.lockPersons([MOTHER]);
+          }),
+          CodeHeld,
+        );
+      });
     });
 
     it('claimDue returns the pending notifications due by then, never-tried and earliest due first', async () => {

@@ -12,11 +12,15 @@ function conflicting(error: Error, times: number): Database & { attempts: number
     exec: async () => {},
     close: async () => {},
     async transaction<T>(
-      fn: (tx: { query: () => Promise<never[]>; exec: () => Promise<void> }) => Promise<T>,
+      fn: (tx: {
+        query: () => Promise<never[]>;
+        queryLast: () => Promise<never[]>;
+        exec: () => Promise<void>;
+      }) => Promise<T>,
     ) {
       db.attempts += 1;
       if (db.attempts <= times) throw error;
-      return fn({ query: async () => [], exec: async () => {} });
+      return fn({ query: async () => [], queryLast: async () => [], exec: async () => {} });
     },
   };
   return db;

@@ -1,6 +1,13 @@
 import type { Channel, Client } from '../clients/client';
 import { DomainError } from '../errors';
-import type { Logger, RegisterGuard, Store, Transaction } from '../ports';
+import {
+  CodeHeld,
+  type Logger,
+  NotificationStoredMeanwhile,
+  type RegisterGuard,
+  type Store,
+  type Transaction,
+} from '../ports';
 import type { Clock } from '../time/clock';
 import { validateBirth } from './birth';
 import { validateDeath } from './death';
@@ -52,13 +59,10 @@ interface Offered {
   first: boolean;
 }
 
-/** Why a registering transaction was rolled back instead of committed. */
+/** The register failed: the registering transaction is rolled back, to store the batch as pending instead. */
 class Aborted extends Error {
-  constructor(
-    readonly outcome: 'duplicate' | 'pending',
-    readonly reason?: unknown,
-  ) {
-    super(outcome);
+  constructor(readonly reason: unknown) {
+    super('pending');
   }
 }
 
@@ -200,11 +204,18 @@ export class NotificationService {
 
   /**
    * One batch: the first submission of each (client, id) is registered and
-   * stored; later ones in the batch answer as replays of it. If an id turns
-   * out to be stored already, the transaction is undone and the batch is
-   * taken one submission at a time.
+   * stored; later ones in the batch answer as replays of it. The children's
+   * codes are claimed unchecked and the insert is the transaction's last
+   * statement (two round trips in all on PostgreSQL); if an id turns out to
+   * be stored already, the transaction is undone and the batch is taken one
+   * submission at a time, and if a code turns out held, it is run again
+   * with every claim checked.
    */
-  private async register(items: Submission[], depth: number): Promise<Settled<SubmitResult>[]> {
+  private async register(
+    items: Submission[],
+    depth: number,
+    checked = false,
+  ): Promise<Settled<SubmitResult>[]> {
     const firsts = new Map<string, Submission>();
     for (const s of items) if (!firsts.has(keyOf(s))) firsts.set(keyOf(s), s);
     const unique = [...firsts.values()];
@@ -212,18 +223,16 @@ export class NotificationService {
     let stored: Map<string, Settled<SubmitResult>>;
     try {
       stored = await this.deps.store.transaction(async (tx) => {
-        const outcomes = await this.applyOrAbort(tx, unique);
+        const outcomes = await this.applyOrAbort(tx, unique, { uncheckedClaims: !checked });
         const now = this.deps.clock.now();
-        const rows = await tx.notifications.insertMany(unique.map((s, i) => toRow(s, outcomes[i], now)));
-        if (rows.length !== unique.length) throw new Aborted('duplicate');
+        const rows = await tx.notifications.insertLast(unique.map((s, i) => toRow(s, outcomes[i], now)));
         return new Map(rows.map((r) => [keyOf(r), { ok: true, value: { record: r, replayed: false } }]));
       });
     } catch (e) {
-      if (!(e instanceof Aborted)) throw e;
-      stored =
-        e.outcome === 'pending'
-          ? await this.storePending(unique, e.reason)
-          : await this.oneByOne(unique, depth);
+      if (e instanceof CodeHeld && !checked) return this.register(items, depth, true);
+      if (e instanceof NotificationStoredMeanwhile) stored = await this.oneByOne(unique, depth);
+      else if (e instanceof Aborted) stored = await this.storePending(unique, e.reason);
+      else throw e;
     }
     return items.map((s) => {
       const result = stored.get(keyOf(s));
@@ -335,14 +344,17 @@ export class NotificationService {
   private async applyOrAbort(
     tx: Transaction,
     items: readonly Pick<StoredNotification, 'content' | 'sandbox'>[],
+    options: { uncheckedClaims?: boolean } = {},
   ): Promise<RegisterOutcome[]> {
     try {
-      return await this.deps.guard.run(() => applyToRegister(tx.register, items));
+      return await this.deps.guard.run(() => applyToRegister(tx.register, items, options));
     } catch (e) {
-      // A deadlock or serialization failure is the store's to retry, and a store that cannot serve
-      // fails the request (to be sent again): neither is the register's failure.
-      if (this.deps.store.isTransient(e) || this.deps.store.isUnavailable(e)) throw e;
-      throw new Aborted('pending', e);
+      // A deadlock or serialization failure is the store's to retry, a store that cannot serve fails the
+      // request (to be sent again), and a code claimed unchecked but held is run again checked: none is
+      // the register's failure.
+      if (this.deps.store.isTransient(e) || this.deps.store.isUnavailable(e) || e instanceof CodeHeld)
+        throw e;
+      throw new Aborted(e);
     }
   }
 

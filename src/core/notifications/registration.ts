@@ -28,6 +28,8 @@ interface ChildToCode {
 export async function applyToRegister(
   register: RegisterPort,
   items: readonly Item[],
+  /** Claim the children's codes unchecked (RegisterPort.claimPersons): for a batch that ends in insertLast. */
+  options: { uncheckedClaims?: boolean } = {},
 ): Promise<RegisterOutcome[]> {
   const codes = [...new Set(items.map(({ content: c }) => personOf(c)))];
   // The series every birth may draw from are locked with the persons, in the same round trip (persons
@@ -60,7 +62,7 @@ export async function applyToRegister(
   // child's birth in one batch makes a second group.)
   const assignPending = async () => {
     if (children.length === 0) return;
-    await assignCodes(register, children, outcomes, positions);
+    await assignCodes(register, children, outcomes, positions, options.uncheckedClaims === true);
     positions = undefined;
     for (const child of children) {
       if (!('childCode' in (outcomes[child.index] ?? {}))) continue;
@@ -128,13 +130,15 @@ function personOf(c: Item['content']): string {
 /**
  * Takes each child's next series position in arrival order and claims the
  * code in the register; a code somebody already holds (a loaded test person)
- * is skipped for the next one. The series stay locked until commit.
+ * is skipped for the next one (claimed unchecked, such a code fails the
+ * transaction instead). The series stay locked until commit.
  */
 async function assignCodes(
   register: RegisterPort,
   children: ChildToCode[],
   outcomes: RegisterOutcome[],
   lockedAlready: Map<string, CodeSeriesPosition> | undefined,
+  unchecked: boolean,
 ) {
   const keys = sortedSeries(children.map((c) => c.key));
   const locked =
@@ -167,6 +171,7 @@ async function assignCodes(
         temporary: child.key.pool === 'temporary',
         motherCode: child.motherCode,
       })),
+      { unchecked },
     );
     waiting = [];
     for (const { child, code } of candidates) {

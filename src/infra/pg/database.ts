@@ -14,13 +14,28 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
+/** What a transaction's work runs its statements on. */
+export interface TransactionQueryable extends Queryable {
+  /**
+   * The transaction's last statement: nothing may run on the transaction
+   * after it, and the work returns once it has answered. On PostgreSQL the
+   * COMMIT goes out right behind it, in the same write, so the transaction
+   * holds its locks one round trip less; when the statement fails, that
+   * COMMIT ends the transaction undone (PostgreSQL rolls back a failed
+   * transaction on COMMIT) and the statement's error is thrown. A statement
+   * that must not commit in some case has to fail in that case (see
+   * vtj_expect_rows in the migrations), never merely report it.
+   */
+  queryLast<R = Row>(text: string, params?: readonly unknown[]): Promise<R[]>;
+}
+
 export interface Database extends Queryable {
   readonly kind: 'pg' | 'pglite';
   /**
    * Runs `fn` in one transaction. Never await a query on the Database itself
    * inside `fn`: PGlite serialises everything and would wait forever.
    */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: TransactionQueryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -4,7 +4,7 @@ import {
   type Rejection,
   type StoredNotification,
 } from '../../core/notifications/notification';
-import type { NotificationWriter } from '../../core/ports';
+import { NotificationStoredMeanwhile, type NotificationWriter } from '../../core/ports';
 import { audited } from './clients-sql';
 import type { Queryable, Row } from './database';
 import { guardRegisterMode, type RegisterMode } from './register-mode-sql';
@@ -44,53 +44,20 @@ export function notificationQueries(
 
     async insertMany(rows: readonly NewNotification[]) {
       if (rows.length === 0) return [];
-      // The first of an id given twice stands, as ON CONFLICT DO NOTHING keeps the first row of a statement.
-      const seen = new Set<string>();
-      const firsts = rows.filter((r) => {
-        const key = `${r.clientId}\n${r.notificationId}`;
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
-      });
-      // Sorted by key, so two batches that share ids lock them in the same order and cannot deadlock.
-      const sorted = firsts.sort(compareKeys);
-      if (registerMode && sorted.some((n) => n.status === 'pending'))
-        await guardRegisterMode(q, registerMode);
-      // The batch travels as one JSON document: one native JSON.stringify instead of escaping a dozen
-      // array literals, and the rows need not come back: they are known here already.
-      const doc = sorted.map((n) => ({
-        client_id: n.clientId,
-        notification_id: n.notificationId,
-        kind: n.kind,
-        channel: n.channel,
-        fingerprint: n.fingerprint,
-        sandbox: n.sandbox,
-        content: n.content,
-        status: n.status,
-        child_code: n.childCode,
-        rejection: n.rejection,
-        received_at: n.receivedAt.toISOString(),
-        registered_at: n.registeredAt?.toISOString() ?? null,
-        attempts: (n.delivery ?? NOT_YET_TRIED).attempts,
-        next_attempt_at: n.delivery?.nextAttemptAt?.toISOString() ?? null,
-      }));
+      const { sorted, text, params } = await insertion(q, rows, registerMode);
       // ON CONFLICT waits for a concurrent inserter of the same key to finish, then skips the row.
       const run = q instanceof WriteBehind ? q.queryCarrying.bind(q) : q.query.bind(q);
-      const inserted = await run<{ client_id: string; notification_id: string }>(
-        `INSERT INTO notifications (client_id, notification_id, kind, channel, fingerprint, sandbox, content,
-           status, child_code, rejection, received_at, registered_at, attempts, next_attempt_at, updated_at)
-         SELECT v.*, v.received_at FROM jsonb_to_recordset($1::jsonb) AS v(client_id text, notification_id text,
-           kind text, channel text, fingerprint text, sandbox boolean, content jsonb, status text, child_code text,
-           rejection jsonb, received_at timestamptz, registered_at timestamptz, attempts integer,
-           next_attempt_at timestamptz)
-         ON CONFLICT ON CONSTRAINT notifications_pkey DO NOTHING
-         RETURNING client_id, notification_id`,
-        [JSON.stringify(doc)],
-      );
+      const inserted = await run<{ client_id: string; notification_id: string }>(text, params);
       const done = new Set(inserted.map((r) => `${r.client_id}\n${r.notification_id}`));
-      return sorted
-        .filter((n) => done.has(`${n.clientId}\n${n.notificationId}`))
-        .map((n) => ({ ...n, delivery: n.delivery ?? NOT_YET_TRIED, updatedAt: n.receivedAt }));
+      return sorted.filter((n) => done.has(`${n.clientId}\n${n.notificationId}`)).map(stored);
+    },
+
+    async insertLast(rows: readonly NewNotification[]) {
+      if (!(q instanceof WriteBehind)) throw new Error('insertLast runs inside a transaction only');
+      if (rows.length === 0) return [];
+      const { sorted, text, params } = await insertion(q, rows, registerMode);
+      await q.finish(text, params, { rows: sorted.length, error: () => new NotificationStoredMeanwhile() });
+      return sorted.map(stored);
     },
 
     async markRegistered(clientId, notificationId, childCode, at) {
@@ -294,3 +261,63 @@ function toNotification(r: Row): StoredNotification {
     },
   };
 }
+
+/**
+ * The insert of a batch of notifications, each (client, id) once (the first
+ * stands, as ON CONFLICT DO NOTHING keeps the first row of a statement), in
+ * key order, so that two batches sharing ids lock them in the same order and
+ * cannot deadlock. The batch travels as one JSON document: one native
+ * JSON.stringify instead of escaping a dozen array literals, and only the
+ * keys come back (the rows are known here already).
+ */
+async function insertion(
+  q: Queryable | WriteBehind,
+  rows: readonly NewNotification[],
+  registerMode: RegisterMode | undefined,
+): Promise<{ sorted: NewNotification[]; text: string; params: unknown[] }> {
+  const seen = new Set<string>();
+  const sorted = rows
+    .filter((r) => {
+      const key = `${r.clientId}\n${r.notificationId}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort(compareKeys);
+  if (registerMode && sorted.some((n) => n.status === 'pending')) await guardRegisterMode(q, registerMode);
+  const doc = sorted.map((n) => ({
+    client_id: n.clientId,
+    notification_id: n.notificationId,
+    kind: n.kind,
+    channel: n.channel,
+    fingerprint: n.fingerprint,
+    sandbox: n.sandbox,
+    content: n.content,
+    status: n.status,
+    child_code: n.childCode,
+    rejection: n.rejection,
+    received_at: n.receivedAt.toISOString(),
+    registered_at: n.registeredAt?.toISOString() ?? null,
+    attempts: (n.delivery ?? NOT_YET_TRIED).attempts,
+    next_attempt_at: n.delivery?.nextAttemptAt?.toISOString() ?? null,
+  }));
+  return { sorted, text: INSERT_NOTIFICATIONS, params: [JSON.stringify(doc)] };
+}
+
+// ON CONFLICT waits for a concurrent inserter of the same key to finish, then skips the row.
+const INSERT_NOTIFICATIONS = `INSERT INTO notifications (client_id, notification_id, kind, channel, fingerprint,
+    sandbox, content, status, child_code, rejection, received_at, registered_at, attempts, next_attempt_at,
+    updated_at)
+  SELECT v.*, v.received_at FROM jsonb_to_recordset($1::jsonb) AS v(client_id text, notification_id text,
+    kind text, channel text, fingerprint text, sandbox boolean, content jsonb, status text, child_code text,
+    rejection jsonb, received_at timestamptz, registered_at timestamptz, attempts integer,
+    next_attempt_at timestamptz)
+  ON CONFLICT ON CONSTRAINT notifications_pkey DO NOTHING
+  RETURNING client_id, notification_id`;
+
+/** A row just inserted, as stored. */
+const stored = (n: NewNotification): StoredNotification => ({
+  ...n,
+  delivery: n.delivery ?? NOT_YET_TRIED,
+  updatedAt: n.receivedAt,
+});

@@ -1,4 +1,4 @@
-import type { RegisterPort } from '../../core/ports';
+import { CodeHeld, type RegisterPort } from '../../core/ports';
 import type { CodeSeriesKey, CodeSeriesPosition, Person, PersonLoad } from '../../core/register/person';
 import type { Queryable, Row } from './database';
 import { type RegisterMode, RegisterModeChanged } from './register-mode-sql';
@@ -34,6 +34,11 @@ const lockSeries = (from: number, filter: string) => {
 };
 
 type SeriesToLock = { key: CodeSeriesKey; initial: CodeSeriesPosition };
+
+/** New persons whose code is free; one row back for each that went in. */
+const CLAIM_PERSONS = `INSERT INTO persons (personal_identity_code, birth_date, sex, temporary, mother_code)
+  SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::boolean[], $5::text[])
+  ON CONFLICT (personal_identity_code) DO NOTHING RETURNING personal_identity_code AS code`;
 
 const seriesParams = (series: readonly SeriesToLock[]) => [
   ...seriesColumns(series),
@@ -109,20 +114,22 @@ export function registerQueries(q: Queryable | WriteBehind, registerMode?: Regis
       return new Map(rows.map((r) => [r.mother, r.latest]));
     },
 
-    async claimPersons(persons) {
+    async claimPersons(persons, options) {
       if (persons.length === 0) return new Set();
-      const rows = await q.query<{ code: string }>(
-        `INSERT INTO persons (personal_identity_code, birth_date, sex, temporary, mother_code)
-         SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::boolean[], $5::text[])
-         ON CONFLICT (personal_identity_code) DO NOTHING RETURNING personal_identity_code AS code`,
-        [
-          persons.map((p) => p.personalIdentityCode),
-          persons.map((p) => p.birthDate),
-          persons.map((p) => p.sex),
-          persons.map((p) => p.temporary),
-          persons.map((p) => p.motherCode),
-        ],
-      );
+      const params = [
+        persons.map((p) => p.personalIdentityCode),
+        persons.map((p) => p.birthDate),
+        persons.map((p) => p.sex),
+        persons.map((p) => p.temporary),
+        persons.map((p) => p.motherCode),
+      ];
+      // Unchecked: held back and sent with the transaction's last statement, which fails unless every
+      // code went in (WriteBehind.finish).
+      if (options?.unchecked && q instanceof WriteBehind) {
+        q.defer(CLAIM_PERSONS, params, { rows: persons.length, error: () => new CodeHeld() });
+        return new Set(persons.map((p) => p.personalIdentityCode));
+      }
+      const rows = await q.query<{ code: string }>(CLAIM_PERSONS, params);
       return new Set(rows.map((r) => r.code));
     },
 

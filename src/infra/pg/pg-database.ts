@@ -53,6 +53,10 @@ export function createPgDatabase(opts: PgOptions): Database {
     lock_timeout: t.lockMs,
     idle_in_transaction_session_timeout: t.idleInTransactionMs,
     application_name: 'vtj-gateway',
+    // A statement is sent without waiting for the answer to the one before (each still ends in its own
+    // Sync, so a failure ends only its own statement): what lets a transaction send BEGIN with its first
+    // statement and COMMIT with its last (transaction() below).
+    pipeline: true,
   });
   // An idle client's error (a server restart) must not kill the process.
   pool.on('error', opts.onError);
@@ -90,8 +94,9 @@ export function createPgDatabase(opts: PgOptions): Database {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        // With a statement in flight, end() destroys the socket: nothing more is waited for on it.
-        void client.end().catch(() => {});
+        // Nothing more is waited for on this connection. (Its end() would wait for the statements in
+        // flight in pipeline mode; destroying the socket fails them at once.)
+        client.connection.stream.destroy();
         reject(new DatabaseUnavailableError(`the database did not answer within ${t.queryMs} ms`));
       }, t.queryMs);
     });
@@ -125,25 +130,62 @@ export function createPgDatabase(opts: PgOptions): Database {
   return {
     kind: 'pg',
     query: (text, params) => withClient((client) => run(client, text, params)),
+    /**
+     * BEGIN waits in the socket for the transaction's first statement and goes out with it, and COMMIT
+     * goes out with the last one (queryLast): a registering transaction costs two round trips to the
+     * server instead of four or five, and holds its locks for one instead of two.
+     */
     async transaction(fn) {
       const client = await connect();
+      const socket = client.connection.stream;
+      let corked = true;
+      const send = () => {
+        if (corked) {
+          corked = false;
+          socket.uncork();
+        }
+      };
+      socket.cork();
+      // At the latest on the next turn of the event loop, whatever the work is waiting for.
+      setImmediate(send);
+      const begun = run(client, 'BEGIN');
+      // Awaited with every statement and at the end; until then a failure must not count as unhandled.
+      begun.catch(() => {});
+      /** The COMMIT sent behind the last statement. */
+      let commit: Promise<unknown> | undefined;
+      const statement = async <R>(text: string, params: readonly unknown[] | undefined, last: boolean) => {
+        if (commit) throw new Error('a statement after the transaction’s last one');
+        const result = run<R>(client, text, params);
+        result.catch(() => {});
+        if (last) {
+          commit = run(client, 'COMMIT');
+          commit.catch(() => {});
+        }
+        send();
+        await begun;
+        return result;
+      };
       let broken: Error | undefined;
       try {
-        await run(client, 'BEGIN');
         const result = await fn({
-          query: (text, params) => run(client, text, params),
-          exec: async (sql) => void (await run(client, sql)),
+          query: (text, params) => statement(text, params, false),
+          queryLast: (text, params) => statement(text, params, true),
+          exec: async (sql) => void (await statement(sql, undefined, false)),
         });
-        await run(client, 'COMMIT');
+        send();
+        await begun;
+        await (commit ?? run(client, 'COMMIT'));
         return result;
       } catch (err) {
+        send();
         // On a lost connection there is nothing to roll back: the server ends the transaction itself.
         if (err instanceof DatabaseUnavailableError) broken = err;
         else {
           try {
-            await run(client, 'ROLLBACK');
-          } catch (rollbackErr) {
-            broken = rollbackErr as Error;
+            // A COMMIT already sent ends the failed transaction undone; otherwise it is rolled back here.
+            await (commit ?? run(client, 'ROLLBACK'));
+          } catch (endErr) {
+            broken = endErr as Error;
           }
         }
         throw err;

@@ -42,12 +42,20 @@ export async function createPgliteDatabase(dataDir: string): Promise<Database> {
       return (await db._runExclusiveTransaction(() => prepared(text, params ?? []))) as never[];
     },
     transaction(fn) {
-      return db.transaction((tx) =>
-        fn({
-          query: async (text, params) => (await prepared(text, params ?? [])) as never[],
-          exec: async (sql) => void (await tx.exec(sql)),
-        }),
-      );
+      return db.transaction((tx) => {
+        let ended = false;
+        const query = async (text: string, params?: readonly unknown[]) => {
+          if (ended) throw new Error('a statement after the transaction’s last one');
+          return (await prepared(text, params ?? [])) as never[];
+        };
+        // Within this process there is no round trip to save: the last statement is sent as any other.
+        const queryLast = async (text: string, params?: readonly unknown[]) => {
+          const rows = await query(text, params);
+          ended = true;
+          return rows;
+        };
+        return fn({ query, queryLast, exec: async (sql) => void (await tx.exec(sql)) });
+      });
     },
     async exec(sql) {
       await db.exec(sql);

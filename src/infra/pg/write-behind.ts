@@ -1,19 +1,34 @@
-import type { Queryable, Row } from './database';
+import type { Queryable, Row, TransactionQueryable } from './database';
+import { sqlState } from './sqlstate';
+
+/**
+ * What a write must do: `rows` rows (its statement returns one per row
+ * written), or the transaction fails with `error()`.
+ */
+export interface Expectation {
+  rows: number;
+  error: () => Error;
+}
+
+/** The SQLSTATE of vtj_expect_rows (migrations/009_expect_rows.sql). */
+const EXPECTATION_FAILED = 'VT001';
 
 /**
  * Writes whose results nobody waits for (moving a code series on, marking
- * deaths) are held back and sent as data-modifying CTEs of the batch's
- * notification insert: one round trip instead of three. Anything else run on
- * the transaction sends them first, so a read always sees them, and they
- * always reach the database before COMMIT.
+ * deaths, claiming codes unchecked) are held back and sent as data-modifying
+ * CTEs of the batch's notification insert: one round trip instead of four.
+ * Anything else run on the transaction sends them first, so a read always
+ * sees them, and they always reach the database before COMMIT. A held-back
+ * write with an expectation is checked wherever it goes: alone, by its row
+ * count; carried by the last statement, in that statement (`finish`).
  */
 export class WriteBehind implements Queryable {
-  private deferred: { sql: string; params: readonly unknown[] }[] = [];
+  private deferred: { sql: string; params: readonly unknown[]; expect?: Expectation }[] = [];
 
-  constructor(private readonly q: Queryable) {}
+  constructor(private readonly q: TransactionQueryable) {}
 
-  defer(sql: string, params: readonly unknown[]): void {
-    this.deferred.push({ sql, params });
+  defer(sql: string, params: readonly unknown[], expect?: Expectation): void {
+    this.deferred.push({ sql, params, expect });
   }
 
   async query<R = Row>(text: string, params?: readonly unknown[]): Promise<R[]> {
@@ -27,22 +42,54 @@ export class WriteBehind implements Queryable {
   }
 
   /** Runs an INSERT/UPDATE with the held-back writes as CTEs in front of it. */
-  queryCarrying<R = Row>(text: string, params: readonly unknown[]): Promise<R[]> {
-    if (this.deferred.length === 0) return this.q.query<R>(text, params);
+  async queryCarrying<R = Row>(text: string, params: readonly unknown[]): Promise<R[]> {
+    // Only `finish` checks expectations inside the statement: writes bearing one go first, alone.
+    if (this.deferred.some((d) => d.expect)) await this.flush();
+    const { ctes, all } = this.carried(params);
+    return this.q.query<R>(ctes.length > 0 ? `WITH ${ctes.join(',\n')}\n${text}` : text, all);
+  }
+
+  /**
+   * The transaction's last statement (TransactionQueryable.queryLast), an
+   * INSERT/UPDATE with a RETURNING clause, with the held-back writes as CTEs
+   * in front of it. It fails, and the transaction ends undone, unless it and
+   * every held-back write with an expectation wrote the rows expected; the
+   * error is then the first unmet expectation's.
+   */
+  async finish(text: string, params: readonly unknown[], expect: Expectation): Promise<void> {
+    const expectations = new Map<string, Expectation>([['last', expect]]);
+    const { ctes, all } = this.carried(params, (name, e) => expectations.set(name, e));
+    const checks = [...expectations].map(([name, e]) => {
+      all.push(e.rows, name);
+      return `vtj_expect_rows((SELECT count(*) FROM ${name}), $${all.length - 1}, $${all.length})`;
+    });
+    ctes.push(`last AS (${text})`);
+    try {
+      await this.q.queryLast(`WITH ${ctes.join(',\n')}\nSELECT ${checks.join(' AND ')} AS ok`, all);
+    } catch (err) {
+      const unmet = sqlState(err) === EXPECTATION_FAILED && expectations.get((err as Error).message);
+      throw unmet ? unmet.error() : err;
+    }
+  }
+
+  /** The held-back writes as CTEs `deferred_<i>`, their parameters numbered after `params`. */
+  private carried(params: readonly unknown[], expecting?: (name: string, e: Expectation) => void) {
     const all = [...params];
     const ctes = this.deferred.map((d, i) => {
       const offset = all.length;
       all.push(...d.params);
+      if (d.expect) expecting?.(`deferred_${i}`, d.expect);
       return `deferred_${i} AS (${d.sql.replace(/\$(\d+)/g, (_, n) => `$${Number(n) + offset}`)})`;
     });
     this.deferred = [];
-    return this.q.query<R>(`WITH ${ctes.join(',\n')}\n${text}`, all);
+    return { ctes, all };
   }
 
   async flush(): Promise<void> {
     while (this.deferred.length > 0) {
-      const d = this.deferred.shift() as { sql: string; params: readonly unknown[] };
-      await this.q.query(d.sql, d.params);
+      const d = this.deferred.shift() as { sql: string; params: readonly unknown[]; expect?: Expectation };
+      const rows = await this.q.query(d.sql, d.params);
+      if (d.expect && rows.length !== d.expect.rows) throw d.expect.error();
     }
   }
 

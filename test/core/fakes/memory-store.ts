@@ -8,18 +8,21 @@ import {
   type Rejection,
   type StoredNotification,
 } from '../../../src/core/notifications/notification';
-import type {
-  ClientRepository,
-  NotificationRepository,
-  NotificationWriter,
-  RegisterPort,
-  RegistrationLog,
-  Store,
-  Transaction,
+import {
+  type ClientRepository,
+  CodeHeld,
+  type NotificationRepository,
+  NotificationStoredMeanwhile,
+  type NotificationWriter,
+  type RegisterPort,
+  type RegistrationLog,
+  type Store,
+  type Transaction,
 } from '../../../src/core/ports';
 import type {
   CodeSeriesKey,
   CodeSeriesPosition,
+  NewPerson,
   Person,
   PersonLoad,
 } from '../../../src/core/register/person';
@@ -41,7 +44,7 @@ interface State {
 export type Operation = keyof RegisterPort | keyof NotificationWriter | keyof RegistrationLog;
 
 /** The writes the SQL store holds back and sends later (src/infra/pg/write-behind.ts). */
-const HELD_BACK = ['markDeceased', 'saveCodeSeries'] as const;
+const HELD_BACK = ['markDeceased', 'saveCodeSeries', 'claimPersons'] as const;
 type HeldBack = (typeof HELD_BACK)[number];
 
 /**
@@ -98,11 +101,16 @@ function jsonb<T>(value: T): T {
  * - a failed statement (see `failNext`) aborts the transaction as PostgreSQL
  *   does: every later statement fails until a savepoint is rolled back to,
  *   and the transaction cannot commit;
- * - write-behind, as store.ts: markDeceased and saveCodeSeries send nothing
- *   when called; they are held back until the next statement (sent first,
- *   each on its own), the next insertMany (carried inside it: if one fails,
- *   the insert fails), a savepoint's release, or the commit. That is where
- *   their failures surface; a savepoint rolled back to drops those held in it;
+ * - write-behind, as store.ts: markDeceased, saveCodeSeries and an unchecked
+ *   claimPersons send nothing when called; they are held back until the next
+ *   statement (sent first, each on its own), the next insertMany or insertLast
+ *   (carried inside it: if one fails, the insert fails), a savepoint's
+ *   release, or the commit. That is where their failures surface (an
+ *   unchecked claim of a held code as CodeHeld); a savepoint rolled back to
+ *   drops those held in it;
+ * - insertLast is the transaction's last statement: it fails the whole
+ *   transaction when an id is taken (NotificationStoredMeanwhile), and no
+ *   statement may follow it;
  * - a batch method given an empty list sends nothing, as the SQL adapters do;
  * - readers get copies, so callers cannot change stored state behind its back.
  */
@@ -387,7 +395,17 @@ class MemoryTransaction implements Transaction {
   flush(): void {
     for (let w = this.held.shift(); w; w = this.held.shift()) {
       this.sendOne(w.op, w.rows);
-      w.apply();
+      this.fails(w.apply);
+    }
+  }
+
+  /** Runs a statement's effect; when it throws (an unmet expectation), the statement failed. */
+  private fails(effect: () => void): void {
+    try {
+      effect();
+    } catch (e) {
+      this.failed = e as Error;
+      throw e;
     }
   }
 
@@ -422,6 +440,57 @@ class MemoryTransaction implements Transaction {
     return { signIndex: initial.signIndex, number: initial.number };
   }
 
+  /** INSERT … SELECT (sorted by key) … ON CONFLICT DO NOTHING RETURNING: the rows that went in. */
+  private insertRows(rows: readonly NewNotification[]): StoredNotification[] {
+    const inserted: StoredNotification[] = [];
+    for (const n of [...rows].sort(compareKeys)) {
+      const key = notificationKey(n.clientId, n.notificationId);
+      if (this.state.notifications.has(key)) continue;
+      const row: StoredNotification = {
+        clientId: n.clientId,
+        notificationId: n.notificationId,
+        kind: n.kind,
+        channel: n.channel,
+        fingerprint: n.fingerprint,
+        sandbox: n.sandbox,
+        content: jsonb(n.content),
+        status: n.status,
+        childCode: n.childCode,
+        rejection: n.rejection && jsonb(n.rejection),
+        receivedAt: new Date(n.receivedAt),
+        registeredAt: n.registeredAt && new Date(n.registeredAt),
+        updatedAt: new Date(n.receivedAt),
+        delivery: {
+          ...NOT_YET_TRIED,
+          attempts: n.delivery?.attempts ?? 0,
+          nextAttemptAt: n.delivery?.nextAttemptAt ? new Date(n.delivery.nextAttemptAt) : null,
+        },
+      };
+      this.state.notifications.set(key, row);
+      inserted.push(structuredClone(row));
+    }
+    return inserted;
+  }
+
+  /** INSERT … ON CONFLICT DO NOTHING RETURNING: the codes that were free. */
+  private addPersons(persons: readonly NewPerson[]): Set<string> {
+    const added = new Set<string>();
+    for (const p of persons) {
+      if (this.state.persons.has(p.personalIdentityCode)) continue;
+      this.state.persons.set(p.personalIdentityCode, {
+        personalIdentityCode: p.personalIdentityCode,
+        birthDate: p.birthDate,
+        sex: p.sex,
+        temporary: p.temporary,
+        deathDate: null,
+        deathDateLatest: null,
+      });
+      if (p.motherCode !== null) this.state.mothers.set(p.personalIdentityCode, p.motherCode);
+      added.add(p.personalIdentityCode);
+    }
+    return added;
+  }
+
   private holdBack(op: HeldBack, rows: number, apply: () => void): void {
     if (this.closed) throw new Error('the transaction has already ended');
     this.held.push({ op, rows, apply });
@@ -445,34 +514,23 @@ class MemoryTransaction implements Transaction {
       const carried = this.held;
       this.held = [];
       this.sendOne('insertMany', rows.length, undefined, carried);
-      for (const w of carried) w.apply();
-      const inserted: StoredNotification[] = [];
-      for (const n of [...rows].sort(compareKeys)) {
-        const key = notificationKey(n.clientId, n.notificationId);
-        if (this.state.notifications.has(key)) continue;
-        const row: StoredNotification = {
-          clientId: n.clientId,
-          notificationId: n.notificationId,
-          kind: n.kind,
-          channel: n.channel,
-          fingerprint: n.fingerprint,
-          sandbox: n.sandbox,
-          content: jsonb(n.content),
-          status: n.status,
-          childCode: n.childCode,
-          rejection: n.rejection && jsonb(n.rejection),
-          receivedAt: new Date(n.receivedAt),
-          registeredAt: n.registeredAt && new Date(n.registeredAt),
-          updatedAt: new Date(n.receivedAt),
-          delivery: {
-            ...NOT_YET_TRIED,
-            attempts: n.delivery?.attempts ?? 0,
-            nextAttemptAt: n.delivery?.nextAttemptAt ? new Date(n.delivery.nextAttemptAt) : null,
-          },
-        };
-        this.state.notifications.set(key, row);
-        inserted.push(structuredClone(row));
-      }
+      for (const w of carried) this.fails(w.apply);
+      return this.insertRows(rows);
+    },
+    // The same insert as the transaction's last statement (WriteBehind.finish), with the commit behind it:
+    // it fails, undoing the transaction, when a key is taken or a code claimed unchecked is held.
+    insertLast: async (rows: readonly NewNotification[]) => {
+      if (rows.length === 0) return [];
+      const carried = this.held;
+      this.held = [];
+      this.sendOne('insertLast', rows.length, undefined, carried);
+      this.fails(() => {
+        if (rows.some((n) => this.state.notifications.has(notificationKey(n.clientId, n.notificationId))))
+          throw new NotificationStoredMeanwhile();
+      });
+      for (const w of carried) this.fails(w.apply);
+      const inserted = this.insertRows(rows);
+      this.closed = true;
       return inserted;
     },
     // UPDATEs: no row, no change.
@@ -658,24 +716,19 @@ class MemoryTransaction implements Transaction {
       return { persons, series: series.map(({ key, initial }) => this.takeSeries(key, initial)) };
     },
     // INSERT … ON CONFLICT DO NOTHING RETURNING: a taken code is skipped, and so is a code given twice.
-    claimPersons: async (persons) => {
+    claimPersons: async (persons, options) => {
       if (persons.length === 0) return new Set<string>();
-      this.statement('claimPersons', persons.length);
-      const added = new Set<string>();
-      for (const p of persons) {
-        if (this.state.persons.has(p.personalIdentityCode)) continue;
-        this.state.persons.set(p.personalIdentityCode, {
-          personalIdentityCode: p.personalIdentityCode,
-          birthDate: p.birthDate,
-          sex: p.sex,
-          temporary: p.temporary,
-          deathDate: null,
-          deathDateLatest: null,
+      // Unchecked: held back (write-behind), every code taken as free; a held one fails the statement.
+      if (options?.unchecked) {
+        const copy = persons.map((p) => ({ ...p }));
+        this.holdBack('claimPersons', copy.length, () => {
+          if (copy.some((p) => this.state.persons.has(p.personalIdentityCode))) throw new CodeHeld();
+          this.addPersons(copy);
         });
-        if (p.motherCode !== null) this.state.mothers.set(p.personalIdentityCode, p.motherCode);
-        added.add(p.personalIdentityCode);
+        return new Set(copy.map((p) => p.personalIdentityCode));
       }
-      return added;
+      this.statement('claimPersons', persons.length);
+      return this.addPersons(persons);
     },
     // UPDATE … FROM unnest(…): unknown codes change nothing. A code given twice gets one of its rows
     // (PostgreSQL does not say which; the fake takes the first).

@@ -78,8 +78,7 @@ describe('NotificationService', () => {
       assert.deepEqual(statements(w.store), [
         'lockPersonsAndSeries(6)',
         'latestChildBirthDates(2)',
-        'claimPersons(3)',
-        'insertMany(5) carrying saveCodeSeries(2), markDeceased(2)',
+        'insertLast(5) carrying claimPersons(3), saveCodeSeries(2), markDeceased(2)',
       ]);
       assert.equal(w.store.person(ELDERLY)?.deathDate, '2026-11-19');
       assert.equal(w.store.person(NEWBORN)?.deathDate, '2026-11-21');
@@ -98,8 +97,7 @@ describe('NotificationService', () => {
       assert.deepEqual(statements(w.store), [
         'lockPersonsAndSeries(2)',
         'latestChildBirthDates(1)',
-        'claimPersons(1)',
-        'insertMany(2) carrying saveCodeSeries(1)',
+        'insertLast(2) carrying claimPersons(1), saveCodeSeries(1)',
       ]);
 
       const [diedFirst, bornAfter] = await Promise.all([
@@ -224,7 +222,7 @@ describe('NotificationService', () => {
       assert.deepEqual(statements(w.store), [
         'lockPersons(1)',
         'latestChildBirthDates(1)',
-        'insertMany(2) carrying markDeceased(1)',
+        'insertLast(2) carrying markDeceased(1)',
       ]);
       assert.deepEqual(batchSizes(w.store), [2]);
     });
@@ -343,8 +341,7 @@ describe('NotificationService', () => {
       assert.equal(w.store.personCount(), 7);
       assert.deepEqual(statements(w.store), [
         'lockPersonsAndSeries(2)',
-        'claimPersons(1)',
-        'insertMany(1) carrying saveCodeSeries(1)',
+        'insertLast(1) carrying claimPersons(1), saveCodeSeries(1)',
       ]);
     });
 
@@ -426,8 +423,8 @@ describe('NotificationService', () => {
     });
 
     it('a register failure mid-batch leaves every notification pending and nothing written', async () => {
-      // after the series was locked (and created)
-      w.store.failNext('claimPersons', new Error('connection reset by peer'));
+      // after the series was locked (and created), when the death asks for the mother's children
+      w.store.failNext('latestChildBirthDates', new Error('connection reset by peer'));
       const [b, d] = await Promise.all([submitBirth(w, birthInput()), submitDeath(w, deathInput())]);
       assert.deepEqual([b.record.status, d.record.status], ['pending', 'pending']);
       assert.equal(w.store.codeSeries(FEMALE_21), undefined);
@@ -519,7 +516,7 @@ describe('NotificationService', () => {
 
     it('a failing store (not the register) fails every submission of the batch, storing nothing', async () => {
       const error = pgError('53100', 'could not extend file: No space left on device');
-      w.store.failNext('insertMany', error);
+      w.store.failNext('insertLast', error);
       const input = birthInput();
       const outcomes = await together(submitBirth(w, input), submitDeath(w, deathInput()));
       assert.deepEqual(

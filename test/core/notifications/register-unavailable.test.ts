@@ -12,6 +12,7 @@ import {
   SANDBOX,
   SANDBOX_MOTHER,
   submitBirth,
+  submitDeath,
   type World,
   world,
 } from './world';
@@ -97,16 +98,17 @@ describe('NotificationService', () => {
     });
 
     it('a register failure after the series was locked leaves no trace: no code is burnt', async () => {
-      w.store.failNext('claimPersons', new Error('connection reset by peer'));
+      // The batch's death asks for the deceased's children after the series was locked (and created).
+      w.store.failNext('latestChildBirthDates', new Error('connection reset by peer'));
       const input = birthInput();
-      const { record } = await submitBirth(w, input);
-      assert.equal(record.status, 'pending');
+      const [{ record }, death] = await Promise.all([submitBirth(w, input), submitDeath(w, deathInput())]);
+      assert.deepEqual([record.status, death.record.status], ['pending', 'pending']);
       assert.equal(record.childCode, null);
       // the rollback undid the series created before the failure
       assert.equal(w.store.codeSeries(FEMALE_21), undefined);
       assert.equal(w.store.personCount(), 6);
       assert.equal(w.logs.filter((l) => l.level === 'warn').length, 1);
-      assert.equal(await w.service.processPending(), 1);
+      assert.equal(await w.service.processPending(), 2);
       const done = await w.service.status(PRODUCTION, input.notificationId as string);
       assert.equal(done.childCode, hetu('211126', 'A', 2));
     });

@@ -54,8 +54,7 @@ describe('NotificationService', () => {
       // the only read is the register's: the mother, in the same transaction
       assert.deepEqual(statements(w.store), [
         'lockPersonsAndSeries(2)',
-        'claimPersons(1)',
-        'insertMany(1) carrying saveCodeSeries(1)',
+        'insertLast(1) carrying claimPersons(1), saveCodeSeries(1)',
       ]);
 
       // a replay registers again in a transaction that is rolled back, then reads the stored result
@@ -64,7 +63,7 @@ describe('NotificationService', () => {
       assert.deepEqual([w.store.commits, w.store.rollbacks, reads], [1, 1, 1]);
       assert.deepEqual(
         w.store.statements.map((s) => s.op),
-        ['lockPersonsAndSeries', 'claimPersons', 'insertMany'],
+        ['lockPersonsAndSeries', 'insertLast'],
       );
     });
 

@@ -154,7 +154,7 @@ export async function submitDeath(w: World, input: Json, c = PRODUCTION, channel
 
 /**
  * The statements (round trips) the store was sent, as `op(rows)`, e.g. `claimPersons(3)`, and
- * `insertMany(2) carrying saveCodeSeries(1)` for held-back writes sent along with the insert.
+ * `insertLast(2) carrying saveCodeSeries(1)` for held-back writes sent along with the insert.
  */
 export function statements(store: MemoryStore): string[] {
   const show = (s: { op: string; rows: number }) => `${s.op}(${s.rows})`;
@@ -165,7 +165,7 @@ export function statements(store: MemoryStore): string[] {
 
 /** How many notifications each batch transaction tried to store. */
 export function batchSizes(store: MemoryStore): number[] {
-  return store.statements.filter((s) => s.op === 'insertMany').map((s) => s.rows);
+  return store.statements.filter((s) => s.op === 'insertLast').map((s) => s.rows);
 }
 
 export async function registeredCode(w: World, input: Json, c = PRODUCTION): Promise<string> {
