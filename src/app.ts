@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { batchRoutes } from './channels/batch/batch-routes';
 import { restFastLane } from './channels/rest/fast-lane';
@@ -57,13 +58,11 @@ export interface AppDeps {
  * channels (REST, both SOAP interfaces) over the request pipeline, the
  * operator API, and one error handler for the rest.
  */
-export function createApp(deps: AppDeps): express.Express {
+export function createApp(deps: AppDeps): RequestListener {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
-  // Births and deaths in their plain form first, past the layers below (fast-lane.ts); all else goes on.
-  app.use(restFastLane(deps));
   app.use(deps.metrics.timing);
   app.use(requestLog(deps.logger));
   app.use((_req, res, next) => {
@@ -136,5 +135,8 @@ export function createApp(deps: AppDeps): express.Express {
     }
     sendProblem(res, failed.error, failed.correlationId);
   });
-  return app;
+  // Births and deaths in their plain form are answered before express itself (fast-lane.ts); all else
+  // goes on to the application above.
+  const fastLane = restFastLane(deps);
+  return (req, res) => fastLane(req, res, () => void app(req, res));
 }
