@@ -11,6 +11,9 @@ import { type NotificationService, rejectionError } from '../core/notifications/
 import type { Logger } from '../core/ports';
 import type { Caller, DecodedRequest, Handled, Identified, PipelineMetrics, RequestInfo } from './codec';
 
+/** Audit rows that may wait unwritten before a batch waits for them (two batches' worth of items). */
+const AUDIT_BACKLOG = 2_000;
+
 /**
  * The one request flow every channel goes through, whatever its wire format:
  * identify the caller and ask the channel policy, then validate (the wire
@@ -54,6 +57,17 @@ export class RequestPipeline {
   async resume(channel: Channel, clientId: string): Promise<Identified> {
     const { client, decision } = await this.deps.identification.again(clientId, channel);
     return { channel, client, decision };
+  }
+
+  /**
+   * Resolves when the audit trail's unwritten rows are below AUDIT_BACKLOG,
+   * writing them first if need be: a batch channel awaits it before each
+   * batch, so that items decided faster than their audit rows are written
+   * wait for the trail instead of growing its backlog (and memory) until rows
+   * are dropped.
+   */
+  auditCaughtUp(): Promise<void> {
+    return this.deps.audit?.caughtUp(AUDIT_BACKLOG) ?? Promise.resolve();
   }
 
   /** Identifies, then handles: for channels whose caller is named inside the message (SOAP). */

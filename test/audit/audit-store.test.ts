@@ -227,4 +227,35 @@ describe('notification audit trail in the database', () => {
       ['f-2', 'f-1'],
     );
   });
+  it('caughtUp writes a backlog down below its limit, and returns at once below it or when writing fails', async () => {
+    let fail = false;
+    const store = auditQueries(db, 'k'.repeat(40));
+    const writes: number[] = [];
+    const flaky = {
+      ...store,
+      append: (rows: Parameters<typeof store.append>[0]) => {
+        writes.push(rows.length);
+        return fail ? Promise.reject(new Error('down')) : store.append(rows);
+      },
+    };
+    const trail = new AuditTrail({
+      store: flaky,
+      clock: fixedClock('2026-11-23T12:00:00+02:00'),
+      logger: quiet,
+      retentionDays: 30,
+      flushAt: 1000,
+    });
+    for (let i = 0; i < 4; i++) trail.record(event(`u-${i}`));
+    await trail.caughtUp(5);
+    assert.deepEqual(writes, [], 'below the limit: nothing is written');
+    for (let i = 4; i < 8; i++) trail.record(event(`u-${i}`));
+    await trail.caughtUp(5);
+    assert.equal(trail.waiting, 0);
+    assert.deepEqual(writes, [8]);
+    assert.equal((await trail.list({ limit: 20 })).entries.length, 8);
+    fail = true;
+    for (let i = 8; i < 14; i++) trail.record(event(`u-${i}`));
+    await trail.caughtUp(5);
+    assert.equal(trail.waiting, 6, 'a failed write keeps its rows and lets the caller go on');
+  });
 });

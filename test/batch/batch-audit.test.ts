@@ -23,6 +23,46 @@ describe('batches in the audit trail: one row per item', () => {
   });
   afterEach(() => h.gateway.batchWorker.stop());
 
+  it('a batch waits for an audit backlog to be written before its items are decided', async () => {
+    // The backlog a replay faster than the trail's writer would leave: 2,500 rows not yet written (the
+    // trail's own flushes held back while they are recorded).
+    const trail = h.gateway.audit;
+    const flush = trail.flush.bind(trail);
+    let holding = true;
+    trail.flush = () => (holding ? Promise.resolve() : flush());
+    for (let i = 0; i < 2500; i++)
+      h.gateway.audit.record({
+        channel: 'rest',
+        operation: 'status',
+        clientId: CLIENTS.rest,
+        clientIdentified: true,
+        xRoadId: null,
+        userId: null,
+        notificationId: `backlog-${i}`,
+        outcome: 'OK',
+        replayed: false,
+        httpStatus: 200,
+        persons: [],
+      });
+    assert.equal(trail.waiting, 2500);
+    holding = false;
+    // What waits unwritten when the batch's item reaches the core.
+    const waitingAtSubmit: number[] = [];
+    const service = h.gateway.notifications;
+    const submit = service.submit.bind(service);
+    service.submit = (...args: Parameters<typeof submit>) => {
+      waitingAtSubmit.push(h.gateway.audit.waiting);
+      return submit(...args);
+    };
+    await h.http
+      .post('/v1/batches')
+      .set('X-Road-Client', CLIENTS.rest)
+      .send({ items: [{ type: 'birth', notification: birth({}, 'bw-1') }] })
+      .expect(200);
+    assert.equal(waitingAtSubmit.length, 1);
+    assert.ok((waitingAtSubmit[0] as number) < 2000, `${waitingAtSubmit[0]} rows still waited`);
+  });
+
   it('records every item of a JSON batch: registered, refused, replayed and undecodable alike', async () => {
     await h.http
       .post('/v1/batches')

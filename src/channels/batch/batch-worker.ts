@@ -101,6 +101,8 @@ export class BatchWorker {
   /** One claim, decided and recorded; how many items it claimed (0: nothing waits). */
   async round(): Promise<number> {
     const { queue, clock, owner, leaseMs, chunk } = this.deps;
+    // Items are decided faster than their audit rows are written: a chunk first waits for the trail.
+    await this.deps.pipeline.auditCaughtUp();
     const claimed = await queue.claim(owner, clock.now(), leaseMs, chunk);
     if (claimed.length === 0) return 0;
     const callers = new Map<string, Promise<Identified>>();

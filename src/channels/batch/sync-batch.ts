@@ -62,6 +62,8 @@ export async function decideAll(
   minimal = false,
   xRoad?: { id: string | null; userId: string | null },
 ): Promise<SyncBatchAnswer> {
+  // Items are decided faster than their audit rows are written: a batch first waits for the trail.
+  await pipeline.auditCaughtUp();
   const results = await Promise.all(
     items.map(async (value, index) => {
       const decoded = decodeItem(value);

@@ -81,6 +81,25 @@ export class AuditTrail {
     }
   }
 
+  /**
+   * Resolves once fewer than `limit` rows wait, writing them if need be (at
+   * once when fewer wait). For producers that can outrun the writer (the
+   * items of batch requests, thousands a second): awaited before each batch,
+   * it holds the backlog near `limit` rather than letting it grow to
+   * `maxPending`, where the oldest rows would be dropped. A failed write is
+   * not the caller's failure: the rows stay for the next flush, and `record`
+   * still bounds them.
+   */
+  async caughtUp(limit: number): Promise<void> {
+    while (this.pending.length >= limit) {
+      try {
+        await this.flush();
+      } catch {
+        return;
+      }
+    }
+  }
+
   /** How many rows wait to be written. */
   get waiting(): number {
     return this.pending.length;
