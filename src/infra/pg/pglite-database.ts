@@ -44,8 +44,11 @@ export async function createPgliteDatabase(dataDir: string): Promise<Database> {
     transaction(fn) {
       return db.transaction((tx) => {
         let ended = false;
-        const query = async (text: string, params?: readonly unknown[]) => {
+        const open = () => {
           if (ended) throw new Error('a statement after the transaction’s last one');
+        };
+        const query = async (text: string, params?: readonly unknown[]) => {
+          open();
           return (await prepared(text, params ?? [])) as never[];
         };
         // Within this process there is no round trip to save: the last statement is sent as any other.
@@ -54,7 +57,11 @@ export async function createPgliteDatabase(dataDir: string): Promise<Database> {
           ended = true;
           return rows;
         };
-        return fn({ query, queryLast, exec: async (sql) => void (await tx.exec(sql)) });
+        const exec = async (sql: string) => {
+          open();
+          await tx.exec(sql);
+        };
+        return fn({ query, queryLast, exec });
       });
     },
     async exec(sql) {
