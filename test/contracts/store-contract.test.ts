@@ -265,6 +265,31 @@ for (const [name, make] of SUBJECTS) {
       assert.deepEqual(await s.series(MALE_21), { signIndex: 1, number: 7 });
     });
 
+    it('lockCodeSeries waits for a series another transaction is creating, and returns it as that one committed it', async () => {
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let created = () => {};
+      const creating = new Promise<void>((resolve) => {
+        created = resolve;
+      });
+      const first = s.store.transaction(async (tx) => {
+        await tx.register.lockCodeSeries([{ key: FEMALE_21, initial: START }]);
+        await tx.register.saveCodeSeries([{ key: FEMALE_21, position: { signIndex: 0, number: 9 } }]);
+        created();
+        await held;
+      });
+      await creating;
+      const second = s.store.transaction((tx) =>
+        tx.register.lockCodeSeries([{ key: FEMALE_21, initial: START }]),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      release();
+      await first;
+      assert.deepEqual(await second, [{ signIndex: 0, number: 9 }]);
+    });
+
     it('lockPersonsAndSeries gives what lockPersons and then lockCodeSeries give, in one step', async () => {
       await s.store.loadPersons([loaded(MOTHER, '1952-10-13'), loaded(MOTHER2, '1990-05-15', '2026-01-01')]);
       await s.store.transaction(async (tx) => {

@@ -2,14 +2,19 @@ import assert from 'node:assert/strict';
 import { NOT_YET_TRIED } from '../../src/core/notifications/notification';
 import { migrate } from '../../src/infra/pg/migrate';
 import { createPgliteDatabase } from '../../src/infra/pg/pglite-database';
-import { type RegisterMode, recordRegisterMode } from '../../src/infra/pg/register-mode-sql';
+import {
+  guardRegisterMode,
+  type RegisterMode,
+  RegisterModeChanged,
+  recordRegisterMode,
+} from '../../src/infra/pg/register-mode-sql';
 import { createStore } from '../../src/infra/pg/store';
 import { systemClock } from '../../src/infra/system-clock';
 import { explain, runCli } from '../cli/run-cli';
 import { birthInput, pendingBirthRow } from '../helpers/builders';
 import { startGatewayProcess } from '../helpers/gateway-process';
 import { asClient, CLIENTS, NOW, seedStandard, startHarness } from '../helpers/harness';
-import { newTempDir, sharedDb } from '../helpers/test-db';
+import { newTempDir, resetDb, sharedDb } from '../helpers/test-db';
 
 /**
  * The database records which register its outbox belongs to. A gateway or an
@@ -128,5 +133,45 @@ describe('the register the outbox belongs to, recorded in the database', functio
     await asClient(remote, CLIENTS.rest)
       .status(body.notificationId as string)
       .expect(404);
+  });
+
+  it('a change of mode waits for the registering transactions under way, and those after it see it', async () => {
+    await resetDb();
+    const db = await sharedDb();
+    await recordRegisterMode(db, 'embedded', new Date(NOW));
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let guarded = () => {};
+    const underWay = new Promise<void>((resolve) => {
+      guarded = resolve;
+    });
+    // A registering transaction of the embedded register, under way: it has read the mode.
+    const registering = db.transaction(async (tx) => {
+      await guardRegisterMode(tx, 'embedded');
+      guarded();
+      await held;
+    });
+    await underWay;
+    let changed = false;
+    const change = recordRegisterMode(db, 'remote', new Date(NOW)).then(() => {
+      changed = true;
+    });
+    try {
+      // However long the transaction takes, the change waits for it (here: a moment, then it ends).
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(changed, false, 'the mode changed under a registering transaction');
+    } finally {
+      release();
+    }
+    await registering;
+    await change;
+    assert.equal(changed, true);
+    // A registering transaction after the change reads the new mode and refuses.
+    await assert.rejects(
+      db.transaction((tx) => guardRegisterMode(tx, 'embedded')),
+      (err) => err instanceof RegisterModeChanged,
+    );
   });
 });

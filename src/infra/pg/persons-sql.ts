@@ -17,21 +17,35 @@ const LOCK_PERSONS = `SELECT ${PERSON_COLUMNS} FROM persons WHERE personal_ident
   ORDER BY personal_identity_code FOR UPDATE`;
 
 /**
- * Creates missing series at their initial position and locks every one named (a no-op update takes the
- * row lock and returns the current position), in the order given: the core sorts them, so batches on
- * several instances cannot deadlock here. Its five arrays are parameters $from to $from+4; `filter`
- * goes after the source rows.
+ * Locks the series named that exist (FOR UPDATE: the row lock alone, no new row version; each series'
+ * latest version, waited for if another transaction holds it), one index look-up each, in the order
+ * given: the core sorts them, so batches on several instances cannot deadlock here. Its three arrays are
+ * parameters $from to $from+2; `filter` goes after the source rows. A series that does not exist yet is
+ * absent from the result (createSeries).
  */
 const lockSeries = (from: number, filter: string) => {
-  const [d, pool, parity, sign, last] = [0, 1, 2, 3, 4].map((i) => `$${from + i}`);
-  return `INSERT INTO code_series AS s (birth_date, pool, parity, sign_index, last_number)
-    SELECT v.birth_date, v.pool, v.parity, v.sign_index, v.last_number
-    FROM unnest(${d}::date[], ${pool}::text[], ${parity}::smallint[], ${sign}::smallint[], ${last}::smallint[])
-      WITH ORDINALITY AS v(birth_date, pool, parity, sign_index, last_number, ord)
-    ${filter} ORDER BY v.ord
-    ON CONFLICT (birth_date, pool, parity) DO UPDATE SET sign_index = s.sign_index
-    RETURNING birth_date, pool, parity, sign_index, last_number`;
+  const [d, pool, parity] = [0, 1, 2].map((i) => `$${from + i}`);
+  return `SELECT c.birth_date, c.pool, c.parity, c.sign_index, c.last_number
+    FROM unnest(${d}::date[], ${pool}::text[], ${parity}::smallint[]) AS v(birth_date, pool, parity)
+    CROSS JOIN LATERAL (
+      SELECT * FROM code_series c
+      WHERE c.birth_date = v.birth_date AND c.pool = v.pool AND c.parity = v.parity
+      LIMIT 1 FOR UPDATE) AS c
+    ${filter}`;
 };
+
+/**
+ * Creates the series named at their initial position, in the order given, and returns those it created
+ * (locked: they are this transaction's own rows until it commits). One that another transaction created
+ * meanwhile is skipped, and locked by lockSeries afterwards. A series is new once a day and pool.
+ */
+const CREATE_SERIES = `INSERT INTO code_series (birth_date, pool, parity, sign_index, last_number)
+  SELECT v.birth_date, v.pool, v.parity, v.sign_index, v.last_number
+  FROM unnest($1::date[], $2::text[], $3::smallint[], $4::smallint[], $5::smallint[])
+    WITH ORDINALITY AS v(birth_date, pool, parity, sign_index, last_number, ord)
+  ORDER BY v.ord
+  ON CONFLICT (birth_date, pool, parity) DO NOTHING
+  RETURNING birth_date, pool, parity, sign_index, last_number`;
 
 type SeriesToLock = { key: CodeSeriesKey; initial: CodeSeriesPosition };
 
@@ -40,24 +54,67 @@ const CLAIM_PERSONS = `INSERT INTO persons (personal_identity_code, birth_date, 
   SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::boolean[], $5::text[])
   ON CONFLICT (personal_identity_code) DO NOTHING RETURNING personal_identity_code AS code`;
 
-const seriesParams = (series: readonly SeriesToLock[]) => [
+const seriesParams = (series: readonly { key: CodeSeriesKey }[]) => seriesColumns(series);
+const initialParams = (series: readonly SeriesToLock[]) => [
   ...seriesColumns(series),
   series.map((s) => s.initial.signIndex),
   series.map((s) => s.initial.number),
 ];
 
+const seriesId = (r: Row) => `${r.birth_date}/${r.pool}/${Number(r.parity)}`;
+const keyId = (k: CodeSeriesKey) => `${k.birthDate}/${k.pool}/${k.parity}`;
+
+/**
+ * A series named twice in one call is refused, as the upsert that locked series before refused a row
+ * changed twice by one statement: SQLSTATE 21000 (cardinality violation), raised in SQL so that it aborts
+ * the transaction as any failed statement does. The core names each series once.
+ */
+const REFUSE_TWICE = 'SELECT (SELECT n FROM (VALUES (1), (2)) AS named_twice(n)) AS refused';
+
+async function refuseDuplicates(q: Queryable, series: readonly { key: CodeSeriesKey }[]): Promise<void> {
+  if (new Set(series.map((s) => keyId(s.key))).size < series.length) await q.query(REFUSE_TWICE);
+}
+
+/**
+ * The series lockSeries did not find (`found`): created, or, when another
+ * transaction created one meanwhile, locked as it committed it (a later
+ * statement sees it). Returns every row it locked.
+ */
+async function lockMissing(
+  q: Queryable,
+  series: readonly SeriesToLock[],
+  found: readonly Row[],
+): Promise<Row[]> {
+  const have = new Set(found.map(seriesId));
+  let missing = series.filter((s) => !have.has(keyId(s.key)));
+  const rows: Row[] = [];
+  for (let attempt = 0; missing.length > 0; attempt++) {
+    if (attempt === 3) throw new Error('code series could be neither created nor found');
+    rows.push(...(await q.query<Row>(CREATE_SERIES, initialParams(missing))));
+    const created = new Set(rows.map(seriesId));
+    const taken = missing.filter((s) => !created.has(keyId(s.key)));
+    if (taken.length === 0) break;
+    const locked = await q.query<Row>(lockSeries(1, ''), seriesParams(taken));
+    rows.push(...locked);
+    const now = new Set(locked.map(seriesId));
+    missing = taken.filter((s) => !now.has(keyId(s.key)));
+  }
+  return rows;
+}
+
 /** The locked rows' positions, in the order the series were given. */
 function positionsOf(series: readonly SeriesToLock[], rows: readonly Row[]): CodeSeriesPosition[] {
-  const byKey = new Map(rows.map((r) => [`${r.birth_date}/${r.pool}/${r.parity}`, r]));
+  const byKey = new Map(rows.map((r) => [seriesId(r), r]));
   return series.map(({ key, initial }) => {
-    const r = byKey.get(`${key.birthDate}/${key.pool}/${key.parity}`);
+    const r = byKey.get(keyId(key));
     return r ? { signIndex: Number(r.sign_index), number: Number(r.last_number) } : initial;
   });
 }
 
 /**
  * The register's tables. `registerMode` (the gateway's own embedded register): the transaction's first
- * lock also reads the register mode the database records, under a share lock, in the same statement, and
+ * lock also reads the register mode the database records (its table's ACCESS SHARE lock held to the end:
+ * register-mode-sql.ts), in the same statement, and
  * refuses (RegisterModeChanged) when the outbox now belongs to the remote register: an instance left
  * running in the old mode must not go on handing out codes the remote register does not know.
  */
@@ -74,11 +131,12 @@ export function registerQueries(q: Queryable | WriteBehind, registerMode?: Regis
   return {
     async lockPersonsAndSeries(codes, series) {
       if (series.length === 0 && !registerMode) return { persons: await lockPersons(codes), series: [] };
-      // One statement: the series' upsert reads the persons' CTE first (its one-time filter counts them),
+      await refuseDuplicates(q, series);
+      // One statement: the series' lock reads the persons' CTE first (its one-time filter counts them),
       // so every person is locked before any series is, as when the two run one after the other.
       const mode = registerMode
         ? `UNION ALL SELECT 'm', NULL, NULL, NULL, NULL, NULL, NULL, mode, NULL, NULL, NULL
-           FROM (SELECT mode FROM register_mode FOR KEY SHARE) AS m`
+           FROM register_mode`
         : '';
       const rows = await q.query<Row>(
         `WITH p AS MATERIALIZED (${LOCK_PERSONS}),
@@ -93,12 +151,11 @@ export function registerQueries(q: Queryable | WriteBehind, registerMode?: Regis
       const recorded = rows.find((r) => r.what === 'm')?.pool as RegisterMode | undefined;
       if (registerMode && recorded !== undefined && recorded !== registerMode)
         throw new RegisterModeChanged(recorded, registerMode);
+      const found = rows.filter((r) => r.what === 's');
+      if (found.length < series.length) found.push(...(await lockMissing(q, series, found)));
       return {
         persons: rows.filter((r) => r.what === 'p').map(toPerson),
-        series: positionsOf(
-          series,
-          rows.filter((r) => r.what === 's'),
-        ),
+        series: positionsOf(series, found),
       };
     },
 
@@ -149,9 +206,10 @@ export function registerQueries(q: Queryable | WriteBehind, registerMode?: Regis
     },
 
     async lockCodeSeries(series) {
-      // The no-op update takes the row lock and returns the current position; rows are taken in the
-      // order given (the core sorts them), so batches on several instances cannot deadlock here.
+      if (series.length === 0) return [];
+      await refuseDuplicates(q, series);
       const rows = await q.query<Row>(lockSeries(1, ''), seriesParams(series));
+      if (rows.length < series.length) rows.push(...(await lockMissing(q, series, rows)));
       return positionsOf(series, rows);
     },
 

@@ -51,11 +51,15 @@ export class RegisterModeChanged extends DatabaseUnavailableError {
 /**
  * The gateway's start: records `mode` as the register the outbox belongs to.
  * Refused (RegisterModeConflict) when another mode is recorded and any
- * notification is pending. The mode row is locked while pending ones are
- * counted, and every transaction that adds or claims pending notifications
- * reads it under a share lock (`guardRegisterMode`), so a change and a
- * pending notification of the old mode never both commit. Returns the mode
- * recorded before (undefined: none).
+ * notification is pending. A change takes the table in ACCESS EXCLUSIVE mode
+ * before it counts pending ones, and every transaction that adds or claims
+ * pending notifications, or registers in the embedded register, reads the
+ * mode (`guardRegisterMode`), which holds the table's ACCESS SHARE lock to its
+ * end: the change waits for those under way, and those after it read what it
+ * committed, so a change and a notification of the old mode never both commit.
+ * (A table lock, not a row lock: a shared row lock is written into the row, and
+ * becomes a multixact whenever two transactions hold it, at every registration.)
+ * Returns the mode recorded before (undefined: none).
  */
 export async function recordRegisterMode(
   db: Database,
@@ -68,7 +72,11 @@ export async function recordRegisterMode(
       [mode, at],
     );
     if (inserted.length > 0) return { previous: undefined };
-    const [row] = await tx.query<{ mode: RegisterMode }>('SELECT mode FROM register_mode FOR UPDATE');
+    const [seen] = await tx.query<{ mode: RegisterMode }>('SELECT mode FROM register_mode');
+    if (seen?.mode === mode) return { previous: mode };
+    await tx.exec('LOCK TABLE register_mode IN ACCESS EXCLUSIVE MODE');
+    // Read again under the lock: another instance may have changed it meanwhile.
+    const [row] = await tx.query<{ mode: RegisterMode }>('SELECT mode FROM register_mode');
     const previous = row?.mode;
     if (previous === mode) return { previous };
     const pending = await countPending(tx);
@@ -92,11 +100,12 @@ export async function checkRegisterMode(db: Queryable, mode: RegisterMode): Prom
 
 /**
  * Inside a transaction that adds or claims pending notifications: the
- * recorded mode must be this instance's (none recorded: any). The share lock
- * waits for a change under way and reads what it committed.
+ * recorded mode must be this instance's (none recorded: any). Its ACCESS SHARE
+ * lock on the table, held to the transaction's end, waits for a change under
+ * way and then reads what it committed (recordRegisterMode).
  */
 export async function guardRegisterMode(q: Queryable, mode: RegisterMode): Promise<void> {
-  const [row] = await q.query<{ mode: RegisterMode }>('SELECT mode FROM register_mode FOR KEY SHARE');
+  const [row] = await q.query<{ mode: RegisterMode }>('SELECT mode FROM register_mode');
   if (row !== undefined && row.mode !== mode) throw new RegisterModeChanged(row.mode, mode);
 }
 
