@@ -9,12 +9,14 @@ import { summarizeProfile } from './profile-summary';
 import { REST_BIRTHS } from './scenarios';
 import { startServer } from './servers';
 import { freshStore, type StoreKind } from './stores';
+import { type WalUsage, walPerRequest, walUsage } from './wal-usage';
 
 /**
  * Where the gateway's CPU goes on single REST births: the gateway started as
  * `npm start` starts it, under `node --cpu-prof`, loaded for BENCH_DURATION
  * seconds (15) at BENCH_CONNECTIONS (10) after a warm-up, and the profile
- * summarized by area and function. `npm run bench:profile [-- pg|pglite]`.
+ * summarized by area and function; on PostgreSQL also the write-ahead log
+ * written per request (wal-usage.ts). `npm run bench:profile [-- pg|pglite]`.
  */
 async function main(): Promise<void> {
   const kind = (process.argv[2] ?? 'pg') as StoreKind;
@@ -36,11 +38,14 @@ async function main(): Promise<void> {
     try {
       await runLoad(server.url, REST_BIRTHS, body, connections, 3);
       const cpu = server.cpuMs();
+      const url = store.spec.kind === 'pg' ? store.spec.url : undefined;
+      const wal: WalUsage | undefined = url ? await walUsage(url) : undefined;
       const run = await runLoad(server.url, REST_BIRTHS, body, connections, duration, rate);
       const cpuMs = server.cpuMs() - cpu;
+      const walLine = url && wal ? `${walPerRequest(wal, await walUsage(url), run.succeeded)}\n` : '';
       process.stdout.write(
         `${serverKind} on ${kind}: ${run.requestsPerSec.toFixed(0)} req/s, p99 ${run.p99Ms} ms, ` +
-          `${(cpuMs / Math.max(1, run.succeeded)).toFixed(3)} ms CPU per request\n`,
+          `${(cpuMs / Math.max(1, run.succeeded)).toFixed(3)} ms CPU per request\n${walLine}`,
       );
     } finally {
       await server.close();
