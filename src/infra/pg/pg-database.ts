@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { DatabaseTimeouts } from '../../config';
 import type { Database } from './database';
-import { DatabaseUnavailableError, parseDate, parseInt8, TYPE_OIDS } from './database';
+import { DatabaseUnavailableError, GENERIC_PLANS, parseDate, parseInt8, TYPE_OIDS } from './database';
 import { isUnavailableState } from './sqlstate';
 
 export interface PgOptions {
@@ -135,7 +135,7 @@ export function createPgDatabase(opts: PgOptions): Database {
      * goes out with the last one (queryLast): a registering transaction costs two round trips to the
      * server instead of four or five, and holds its locks for one instead of two.
      */
-    async transaction(fn) {
+    async transaction(fn, options) {
       const client = await connect();
       const socket = client.connection.stream;
       let corked = true;
@@ -148,7 +148,10 @@ export function createPgDatabase(opts: PgOptions): Database {
       socket.cork();
       // At the latest on the next turn of the event loop, whatever the work is waiting for.
       setImmediate(send);
-      const begun = run(client, 'BEGIN');
+      // With the first statement, in the same write: no round trip of its own.
+      const begun = options?.genericPlans
+        ? Promise.all([run(client, 'BEGIN'), run(client, GENERIC_PLANS)])
+        : run(client, 'BEGIN');
       // Awaited with every statement and at the end; until then a failure must not count as unhandled.
       begun.catch(() => {});
       /** The COMMIT sent behind the last statement. */

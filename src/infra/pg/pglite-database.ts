@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
 import { lockDataDir } from './data-dir-lock';
 import type { Database } from './database';
-import { parseDate, parseInt8, TYPE_OIDS } from './database';
+import { GENERIC_PLANS, parseDate, parseInt8, TYPE_OIDS } from './database';
 import { START_PARAMS, SyncingNodeFS } from './pglite-files';
 import { preparedStatements } from './pglite-prepared';
 import { initialiseDataDir } from './pglite-seed';
@@ -41,8 +41,9 @@ export async function createPgliteDatabase(dataDir: string): Promise<Database> {
     async query(text, params) {
       return (await db._runExclusiveTransaction(() => prepared(text, params ?? []))) as never[];
     },
-    transaction(fn) {
-      return db.transaction((tx) => {
+    transaction(fn, options) {
+      return db.transaction(async (tx) => {
+        if (options?.genericPlans) await tx.exec(GENERIC_PLANS);
         let ended = false;
         const open = () => {
           if (ended) throw new Error('a statement after the transaction’s last one');

@@ -2,7 +2,7 @@ import type { Store, Transaction } from '../../core/ports';
 import type { Clock } from '../../core/time/clock';
 import { cachedClients } from '../client-cache';
 import { clientQueries } from './clients-sql';
-import { type Database, DatabaseUnavailableError } from './database';
+import { type Database, DatabaseUnavailableError, type TransactionOptions } from './database';
 import { notificationQueries } from './notifications-sql';
 import { registerQueries, upsertPersons } from './persons-sql';
 import type { RegisterMode } from './register-mode-sql';
@@ -12,6 +12,8 @@ import { WriteBehind } from './write-behind';
 
 /** A deadlock or serialization failure is run again this many times in all, after a short random pause. */
 export const MAX_ATTEMPTS = 5;
+/** The store's transactions look rows up by key only: generic plans (TransactionOptions). */
+const KEYED: TransactionOptions = { genericPlans: true };
 let savepoints = 0;
 
 /** The core's Store port over either database. */
@@ -58,7 +60,7 @@ export function createStore(
             const result = await fn(tx);
             await q.flush();
             return result;
-          });
+          }, KEYED);
         } catch (err) {
           if (!isRetryable(err)) throw err;
           // Never shown to the client as itself: past the attempts it is the database being unable to serve.
