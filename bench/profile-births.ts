@@ -9,7 +9,7 @@ import { summarizeProfile } from './profile-summary';
 import { REST_BIRTHS } from './scenarios';
 import { startServer } from './servers';
 import { freshStore, type StoreKind } from './stores';
-import { type WalUsage, walPerRequest, walUsage } from './wal-usage';
+import { WAL_STATS_SETTLE_MS, type WalUsage, walPerRequest, walUsage } from './wal-usage';
 
 /**
  * Where the gateway's CPU goes on single REST births: the gateway started as
@@ -35,20 +35,25 @@ async function main(): Promise<void> {
       store.spec,
     );
     const body = restBirths(motherCodes(), new Date(), randomBytes(4).toString('hex'));
+    let stopped: Promise<void> | undefined;
     try {
       await runLoad(server.url, REST_BIRTHS, body, connections, 3);
-      const cpu = server.cpuMs();
       const url = store.spec.kind === 'pg' ? store.spec.url : undefined;
+      if (url) await new Promise((resolve) => setTimeout(resolve, WAL_STATS_SETTLE_MS));
+      const cpu = server.cpuMs();
       const wal: WalUsage | undefined = url ? await walUsage(url) : undefined;
       const run = await runLoad(server.url, REST_BIRTHS, body, connections, duration, rate);
       const cpuMs = server.cpuMs() - cpu;
-      const walLine = url && wal ? `${walPerRequest(wal, await walUsage(url), run.succeeded)}\n` : '';
       process.stdout.write(
         `${serverKind} on ${kind}: ${run.requestsPerSec.toFixed(0)} req/s, p99 ${run.p99Ms} ms, ` +
-          `${(cpuMs / Math.max(1, run.succeeded)).toFixed(3)} ms CPU per request\n${walLine}`,
+          `${(cpuMs / Math.max(1, run.succeeded)).toFixed(3)} ms CPU per request\n`,
       );
+      stopped = server.close();
+      await stopped;
+      // Its connections closed, every backend has reported what it wrote.
+      if (url && wal) process.stdout.write(`${walPerRequest(wal, await walUsage(url), run.succeeded)}\n`);
     } finally {
-      await server.close();
+      await (stopped ?? server.close());
     }
     if (!profiled) return;
     const [file] = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));

@@ -1,5 +1,5 @@
 import { loadConfig } from '../src/config';
-import { formatHetu } from '../src/core/hetu/hetu';
+import { formatHetu, signsForYear } from '../src/core/hetu/hetu';
 import { validateBirth } from '../src/core/notifications/birth';
 import { seriesKey } from '../src/core/notifications/code-allocation';
 import { fingerprint } from '../src/core/notifications/fingerprint';
@@ -93,10 +93,14 @@ async function main(): Promise<void> {
       const births = Array.from({ length: k }, () => {
         const i = n++;
         const day = days[i % DAYS] as string;
+        // Each day's even individual numbers 002–898 under each of its century's signs, then no more.
+        const round = Math.floor(i / DAYS);
+        const sign = signsForYear(Number(day.slice(0, 4)))[Math.floor(round / 449)];
+        if (sign === undefined) throw new Error(`${i} births: no child code left; shorten BENCH_DURATION`);
         return {
           mother: mothers[i % mothers.length] as string,
           key: seriesKey(day, 'female', false),
-          child: formatHetu(day, 'A', 2 + 2 * (Math.floor(i / DAYS) % 449)),
+          child: formatHetu(day, sign, 2 + 2 * (round % 449)),
           id: `model-${i}`,
         };
       });

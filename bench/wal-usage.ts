@@ -6,7 +6,14 @@ import pg from 'pg';
  * time on a shared machine, these do not vary from run to run: they count the
  * work a registration makes the server write, whatever else the machine does.
  * Cluster-wide, so they mean something only while nothing else writes.
+ * Bytes come from the log's insert position, exact at the reading. Records,
+ * full-page images and commits come from the statistics, which a backend
+ * reports at most once a second while busy, after 10 s idle, and when it
+ * exits: read them before a run after the warm-up's connections have been
+ * idle for WAL_STATS_SETTLE_MS, and after it once its connections are closed.
  */
+export const WAL_STATS_SETTLE_MS = 11_000;
+
 export interface WalUsage {
   records: number;
   bytes: number;
@@ -19,7 +26,8 @@ export async function walUsage(url: string): Promise<WalUsage> {
   await client.connect();
   try {
     const { rows } = await client.query(
-      `SELECT w.wal_records AS records, w.wal_bytes AS bytes, w.wal_fpi AS fpi, d.xact_commit AS commits
+      `SELECT w.wal_records AS records, pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0') AS bytes,
+              w.wal_fpi AS fpi, d.xact_commit AS commits
        FROM pg_stat_wal w, pg_stat_database d WHERE d.datname = current_database()`,
     );
     const r = rows[0] ?? {};

@@ -135,6 +135,7 @@ describe('the register the outbox belongs to, recorded in the database', functio
       .expect(404);
   });
 
+  // On real PostgreSQL these two prove the locks; the embedded store runs one transaction at a time.
   it('a change of mode waits for the registering transactions under way, and those after it see it', async () => {
     await resetDb();
     const db = await sharedDb();
@@ -173,5 +174,19 @@ describe('the register the outbox belongs to, recorded in the database', functio
       db.transaction((tx) => guardRegisterMode(tx, 'embedded')),
       (err) => err instanceof RegisterModeChanged,
     );
+  });
+
+  it('instances starting together in the same new mode all start: no deadlock on the change', async () => {
+    await resetDb();
+    const db = await sharedDb();
+    for (let round = 0; round < 20; round++) {
+      const from: RegisterMode = round % 2 === 0 ? 'embedded' : 'remote';
+      const to: RegisterMode = from === 'embedded' ? 'remote' : 'embedded';
+      await recordRegisterMode(db, from, new Date(NOW));
+      const started = await Promise.all([0, 1, 2].map(() => recordRegisterMode(db, to, new Date(NOW))));
+      assert.ok(started.every((s) => s.previous === from || s.previous === to));
+      const [row] = await db.query<{ mode: RegisterMode }>('SELECT mode FROM register_mode');
+      assert.equal(row?.mode, to);
+    }
   });
 });

@@ -19,7 +19,10 @@ const LOCK_PERSONS = `SELECT ${PERSON_COLUMNS} FROM persons WHERE personal_ident
 /**
  * Locks the series named that exist (FOR UPDATE: the row lock alone, no new row version; each series'
  * latest version, waited for if another transaction holds it), one index look-up each, in the order
- * given: the core sorts them, so batches on several instances cannot deadlock here. Its three arrays are
+ * given: the core sorts them, so two batches lock the series that exist in the same order. Those missing
+ * are created and locked after them (lockMissing), out of that order: in a rare race (two batches, each
+ * creating a series the other already holds) PostgreSQL detects a deadlock, and the store runs the
+ * victim's transaction again (store.ts), so no request fails for it. Its three arrays are
  * parameters $from to $from+2; `filter` goes after the source rows. A series that does not exist yet is
  * absent from the result (createSeries).
  */

@@ -66,21 +66,24 @@ export async function recordRegisterMode(
   mode: RegisterMode,
   at: Date,
 ): Promise<{ previous: RegisterMode | undefined }> {
+  // The usual start: the mode is already recorded, and a plain read settles it.
+  const [seen] = await db.query<{ mode: RegisterMode }>('SELECT mode FROM register_mode');
+  if (seen?.mode === mode) return { previous: mode };
   return db.transaction(async (tx) => {
-    const inserted = await tx.query(
-      `INSERT INTO register_mode (mode, recorded_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING mode`,
-      [mode, at],
-    );
-    if (inserted.length > 0) return { previous: undefined };
-    const [seen] = await tx.query<{ mode: RegisterMode }>('SELECT mode FROM register_mode');
-    if (seen?.mode === mode) return { previous: mode };
+    // The table lock is the transaction's first lock: two instances starting
+    // together queue on it instead of each holding a weaker lock on the table
+    // and waiting for the other's (a deadlock).
     await tx.exec('LOCK TABLE register_mode IN ACCESS EXCLUSIVE MODE');
-    // Read again under the lock: another instance may have changed it meanwhile.
+    // Read again under the lock: another instance may have recorded it meanwhile.
     const [row] = await tx.query<{ mode: RegisterMode }>('SELECT mode FROM register_mode');
     const previous = row?.mode;
     if (previous === mode) return { previous };
+    if (previous === undefined) {
+      await tx.query('INSERT INTO register_mode (mode, recorded_at) VALUES ($1, $2)', [mode, at]);
+      return { previous };
+    }
     const pending = await countPending(tx);
-    if (previous !== undefined && pending > 0) throw new RegisterModeConflict(previous, mode, pending);
+    if (pending > 0) throw new RegisterModeConflict(previous, mode, pending);
     await tx.query('UPDATE register_mode SET mode = $1, recorded_at = $2', [mode, at]);
     return { previous };
   });
