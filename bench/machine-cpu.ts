@@ -51,3 +51,21 @@ export function ownCpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 }
+
+/** The whole machine's CPU time so far, in clock ticks: all of it, and how much was idle (iowait counted idle). */
+export function machineTicks(): { total: number; idle: number } {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] as string;
+    const t = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    return { total: t.reduce((a, b) => a + b, 0), idle: (t[3] ?? 0) + (t[4] ?? 0) };
+  } catch {
+    return { total: 0, idle: 0 };
+  }
+}
+
+/** The share of the machine's CPU left idle since `before` (0 where /proc is not readable). */
+export function idleShareSince(before: { total: number; idle: number }): number {
+  const now = machineTicks();
+  const total = now.total - before.total;
+  return total > 0 ? (now.idle - before.idle) / total : 0;
+}

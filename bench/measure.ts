@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { motherCodes } from './bodies';
 import { type LoadRun, preflight, runHasErrors, runLoad } from './load';
-import { ownCpuMs, postgresCpuSince, postgresCpuTicks } from './machine-cpu';
+import { idleShareSince, machineTicks, ownCpuMs, postgresCpuSince, postgresCpuTicks } from './machine-cpu';
 import type { Scenario, Stream } from './scenarios';
 import { type RunningServer, startServer } from './servers';
 import { type FreshStore, freshStore, type StoreKind } from './stores';
@@ -23,6 +23,8 @@ export interface Round extends LoadRun {
   postgresCpuMs?: number;
   /** CPU of the benchmark's own process, which runs the load generator. */
   loadCpuMs?: number;
+  /** The share of the machine's CPU (all cores) left idle while the load ran. */
+  idleShare?: number;
 }
 
 export interface StreamResult {
@@ -37,6 +39,8 @@ export interface StreamResult {
   postgresCpuMsPerRequest: number;
   /** The load generator's CPU per successful request over all rounds. */
   loadCpuMsPerRequest: number;
+  /** The median over the rounds of the machine's idle share while the load ran. */
+  idleShare: number;
   warmup: LoadRun;
   rounds: Round[];
   /** Anything but the expected status, or a connection error, in the warm-up or a round. */
@@ -107,7 +111,9 @@ async function measuredRun(d: Driver, s: Settings, rate?: number): Promise<Round
   const cpuBefore = d.server.cpuMs();
   const pgBefore = postgresCpuTicks();
   const loadBefore = ownCpuMs();
+  const machineBefore = machineTicks();
   const run = await runLoad(d.server.url, d.stream.request, d.body, s.connections, s.durationSec, rate);
+  const idleShare = idleShareSince(machineBefore);
   const loadCpu = ownCpuMs() - loadBefore;
   // Requests still inside the server when the load stops finish within this.
   await new Promise((resolve) => setTimeout(resolve, 300));
@@ -116,6 +122,7 @@ async function measuredRun(d: Driver, s: Settings, rate?: number): Promise<Round
     serverCpuMs: d.server.cpuMs() - cpuBefore,
     postgresCpuMs: postgresCpuSince(pgBefore),
     loadCpuMs: loadCpu,
+    idleShare,
   };
 }
 
@@ -129,6 +136,7 @@ function streamResult(d: Driver): StreamResult {
     cpuMsPerRequest: ok > 0 ? sum(d.rounds.map((r) => r.serverCpuMs)) / ok : 0,
     postgresCpuMsPerRequest: ok > 0 ? sum(d.rounds.map((r) => r.postgresCpuMs ?? 0)) / ok : 0,
     loadCpuMsPerRequest: ok > 0 ? sum(d.rounds.map((r) => r.loadCpuMs ?? 0)) / ok : 0,
+    idleShare: median(d.rounds.map((r) => r.idleShare ?? 0)),
     warmup: d.warmup as LoadRun,
     rounds: d.rounds,
     flagged: runHasErrors(d.warmup as LoadRun) || d.rounds.some(runHasErrors),

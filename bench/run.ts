@@ -34,7 +34,7 @@ const n0 = (v: number) => Math.round(v).toLocaleString('en-US');
 /** CPU per request: the server's own, then PostgreSQL's and the load generator's where measured. */
 function cpu(r: StreamResult): string {
   const pg = r.postgresCpuMsPerRequest > 0 ? ` + ${r.postgresCpuMsPerRequest.toFixed(2)} PostgreSQL` : '';
-  return `${r.cpuMsPerRequest.toFixed(2)}${pg} + ${r.loadCpuMsPerRequest.toFixed(2)} load ms CPU`;
+  return `${r.cpuMsPerRequest.toFixed(2)}${pg} + ${r.loadCpuMsPerRequest.toFixed(2)} load ms CPU, machine ${pct(r.idleShare)} idle`;
 }
 
 function table(results: ScenarioResult[]): string {
