@@ -63,9 +63,9 @@ export function machineTicks(): { total: number; idle: number } {
   }
 }
 
-/** The share of the machine's CPU left idle since `before` (0 where /proc is not readable). */
-export function idleShareSince(before: { total: number; idle: number }): number {
+/** The share of the machine's CPU left idle since `before`; undefined where /proc is not readable. */
+export function idleShareSince(before: { total: number; idle: number }): number | undefined {
   const now = machineTicks();
   const total = now.total - before.total;
-  return total > 0 ? (now.idle - before.idle) / total : 0;
+  return total > 0 ? (now.idle - before.idle) / total : undefined;
 }

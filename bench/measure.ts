@@ -39,8 +39,8 @@ export interface StreamResult {
   postgresCpuMsPerRequest: number;
   /** The load generator's CPU per successful request over all rounds. */
   loadCpuMsPerRequest: number;
-  /** The median over the rounds of the machine's idle share while the load ran. */
-  idleShare: number;
+  /** The median over the rounds of the machine's idle share while the load ran (where /proc tells). */
+  idleShare?: number;
   warmup: LoadRun;
   rounds: Round[];
   /** Anything but the expected status, or a connection error, in the warm-up or a round. */
@@ -136,7 +136,9 @@ function streamResult(d: Driver): StreamResult {
     cpuMsPerRequest: ok > 0 ? sum(d.rounds.map((r) => r.serverCpuMs)) / ok : 0,
     postgresCpuMsPerRequest: ok > 0 ? sum(d.rounds.map((r) => r.postgresCpuMs ?? 0)) / ok : 0,
     loadCpuMsPerRequest: ok > 0 ? sum(d.rounds.map((r) => r.loadCpuMs ?? 0)) / ok : 0,
-    idleShare: median(d.rounds.map((r) => r.idleShare ?? 0)),
+    idleShare: d.rounds.every((r) => r.idleShare !== undefined)
+      ? median(d.rounds.map((r) => r.idleShare as number))
+      : undefined,
     warmup: d.warmup as LoadRun,
     rounds: d.rounds,
     flagged: runHasErrors(d.warmup as LoadRun) || d.rounds.some(runHasErrors),

@@ -34,7 +34,8 @@ const n0 = (v: number) => Math.round(v).toLocaleString('en-US');
 /** CPU per request: the server's own, then PostgreSQL's and the load generator's where measured. */
 function cpu(r: StreamResult): string {
   const pg = r.postgresCpuMsPerRequest > 0 ? ` + ${r.postgresCpuMsPerRequest.toFixed(2)} PostgreSQL` : '';
-  return `${r.cpuMsPerRequest.toFixed(2)}${pg} + ${r.loadCpuMsPerRequest.toFixed(2)} load ms CPU, machine ${pct(r.idleShare)} idle`;
+  const idle = r.idleShare !== undefined ? `, machine ${pct(r.idleShare)} idle` : '';
+  return `${r.cpuMsPerRequest.toFixed(2)}${pg} + ${r.loadCpuMsPerRequest.toFixed(2)} load ms CPU${idle}`;
 }
 
 function table(results: ScenarioResult[]): string {

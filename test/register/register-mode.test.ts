@@ -184,6 +184,8 @@ describe('the register the outbox belongs to, recorded in the database', functio
       const to: RegisterMode = from === 'embedded' ? 'remote' : 'embedded';
       await recordRegisterMode(db, from, new Date(NOW));
       const started = await Promise.all([0, 1, 2].map(() => recordRegisterMode(db, to, new Date(NOW))));
+      // One start made the change; the others found it made.
+      assert.equal(started.filter((s) => s.previous === from).length, 1);
       assert.ok(started.every((s) => s.previous === from || s.previous === to));
       const [row] = await db.query<{ mode: RegisterMode }>('SELECT mode FROM register_mode');
       assert.equal(row?.mode, to);
