@@ -9,8 +9,9 @@ import pg from 'pg';
  * Bytes come from the log's insert position, exact at the reading. Records,
  * full-page images and commits come from the statistics, which a backend
  * reports at most once a second while busy, after 10 s idle, and when it
- * exits (PostgreSQL 15's statistics; pg_stat_wal itself is 14+): read them before a run after the warm-up's connections have been
- * idle for WAL_STATS_SETTLE_MS, and after it once its connections are closed.
+ * exits (PostgreSQL 15's statistics; pg_stat_wal itself is 14+): read them
+ * before a run once the warm-up's connections have been idle for
+ * WAL_STATS_SETTLE_MS, and after it once its connections are closed.
  */
 export const WAL_STATS_SETTLE_MS = 11_000;
 
