@@ -15,6 +15,8 @@ import { createPgliteDatabase } from '../../src/infra/pg/pglite-database';
  */
 const env = loadConfig(process.env);
 export const usingRealPostgres = env.databaseUrl !== undefined;
+/** The run's PostgreSQL database (DATABASE_URL), for a test's own connection beside the gateway's. */
+export const testDatabaseUrl = env.databaseUrl;
 let shared: Promise<Database> | undefined;
 const tempDirs: string[] = [];
 

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import { NOT_YET_TRIED } from '../../src/core/notifications/notification';
+import { type Database, DatabaseUnavailableError } from '../../src/infra/pg/database';
 import { migrate } from '../../src/infra/pg/migrate';
 import { createPgliteDatabase } from '../../src/infra/pg/pglite-database';
 import {
   guardRegisterMode,
+  MODE_CHANGE_ATTEMPTS,
   type RegisterMode,
   RegisterModeChanged,
   recordRegisterMode,
@@ -14,7 +17,7 @@ import { explain, runCli } from '../cli/run-cli';
 import { birthInput, pendingBirthRow } from '../helpers/builders';
 import { startGatewayProcess } from '../helpers/gateway-process';
 import { asClient, CLIENTS, NOW, seedStandard, startHarness } from '../helpers/harness';
-import { newTempDir, resetDb, sharedDb } from '../helpers/test-db';
+import { newTempDir, resetDb, sharedDb, testDatabaseUrl, usingRealPostgres } from '../helpers/test-db';
 
 /**
  * The database records which register its outbox belongs to. A gateway or an
@@ -191,4 +194,73 @@ describe('the register the outbox belongs to, recorded in the database', functio
       assert.equal(row?.mode, to);
     }
   });
+
+  it('tries a change again when the lock timeout cut its wait short, and gives up after MODE_CHANGE_ATTEMPTS', async () => {
+    await resetDb();
+    const db = await sharedDb();
+    await recordRegisterMode(db, 'embedded', new Date(NOW));
+    // What a start behind a long transaction meets: the LOCK TABLE's wait ended by lock_timeout.
+    const timedOut = () =>
+      new DatabaseUnavailableError('the database refused the statement (55P03)', {
+        cause: Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03' }),
+      });
+    const failing = (times: number) => {
+      const seen = { transactions: 0 };
+      const wrapped: Database = {
+        kind: db.kind,
+        query: (text, params) => db.query(text, params),
+        exec: (sql) => db.exec(sql),
+        close: () => db.close(),
+        transaction: (fn, options) =>
+          ++seen.transactions <= times ? Promise.reject(timedOut()) : db.transaction(fn, options),
+      };
+      return { wrapped, seen };
+    };
+    const recovers = failing(MODE_CHANGE_ATTEMPTS - 1);
+    assert.deepEqual(await recordRegisterMode(recovers.wrapped, 'remote', new Date(NOW)), {
+      previous: 'embedded',
+    });
+    assert.equal(recovers.seen.transactions, MODE_CHANGE_ATTEMPTS);
+    const [row] = await db.query<{ mode: RegisterMode }>('SELECT mode FROM register_mode');
+    assert.equal(row?.mode, 'remote');
+
+    const stuck = failing(MODE_CHANGE_ATTEMPTS);
+    await assert.rejects(
+      recordRegisterMode(stuck.wrapped, 'embedded', new Date(NOW)),
+      (err) => err instanceof DatabaseUnavailableError,
+    );
+    assert.equal(stuck.seen.transactions, MODE_CHANGE_ATTEMPTS);
+    // Any other failure is not tried again.
+    const other = failing(1);
+    other.wrapped.transaction = (fn, options) => {
+      other.seen.transactions++;
+      return other.seen.transactions === 1 ? Promise.reject(new Error('boom')) : db.transaction(fn, options);
+    };
+    await assert.rejects(recordRegisterMode(other.wrapped, 'embedded', new Date(NOW)), /boom/);
+    assert.equal(other.seen.transactions, 1);
+  });
+
+  if (usingRealPostgres) {
+    it('starts in a new mode behind a transaction longer than the lock timeout (PostgreSQL)', async () => {
+      await resetDb();
+      const db = await sharedDb();
+      await recordRegisterMode(db, 'embedded', new Date(NOW));
+      // A registering transaction reads the mode and holds the table's ACCESS SHARE lock to its end.
+      const holder = new pg.Client({ connectionString: testDatabaseUrl });
+      await holder.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query('SELECT mode FROM register_mode');
+        const held = new Promise((resolve) => setTimeout(resolve, 3_000)).then(() => holder.query('COMMIT'));
+        // The gateway's lock timeout (2 s by default) ends the first wait; a later attempt gets the lock.
+        const started = await recordRegisterMode(db, 'remote', new Date(NOW));
+        await held;
+        assert.deepEqual(started, { previous: 'embedded' });
+      } finally {
+        await holder.end();
+      }
+      const [row] = await db.query<{ mode: RegisterMode }>('SELECT mode FROM register_mode');
+      assert.equal(row?.mode, 'remote');
+    });
+  }
 });

@@ -1,4 +1,8 @@
 import { type Database, DatabaseUnavailableError, type Queryable } from './database';
+import { SQLSTATE, sqlState } from './sqlstate';
+
+/** A change of mode waiting behind long transactions: tried this many times in all, each bounded by lock_timeout. */
+export const MODE_CHANGE_ATTEMPTS = 5;
 
 /** Which register a gateway delivers to: its own tables, or a service behind an outbox (REGISTER_URL). */
 export type RegisterMode = 'embedded' | 'remote';
@@ -59,6 +63,9 @@ export class RegisterModeChanged extends DatabaseUnavailableError {
  * committed, so a change and a notification of the old mode never both commit.
  * (A table lock, not a row lock: a shared row lock is written into the row, and
  * becomes a multixact whenever two transactions hold it, at every registration.)
+ * The table lock waits at most the lock timeout; behind a transaction longer
+ * than that (a large batch), the change is tried again, MODE_CHANGE_ATTEMPTS
+ * times in all, before the start fails as the database being unavailable.
  * Returns the mode recorded before (undefined: none).
  */
 export async function recordRegisterMode(
@@ -69,6 +76,27 @@ export async function recordRegisterMode(
   // The usual start: the mode is already recorded, and a plain read settles it.
   const [seen] = await db.query<{ mode: RegisterMode }>('SELECT mode FROM register_mode');
   if (seen?.mode === mode) return { previous: mode };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await changeRegisterMode(db, mode, at);
+    } catch (err) {
+      if (attempt >= MODE_CHANGE_ATTEMPTS || !waitedTooLong(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
+/** The lock timeout cut a wait for a lock short (the error itself, or the unavailability it became). */
+function waitedTooLong(err: unknown): boolean {
+  const cause = err instanceof DatabaseUnavailableError ? err.cause : err;
+  return sqlState(cause) === SQLSTATE.lockNotAvailable || sqlState(err) === SQLSTATE.lockNotAvailable;
+}
+
+function changeRegisterMode(
+  db: Database,
+  mode: RegisterMode,
+  at: Date,
+): Promise<{ previous: RegisterMode | undefined }> {
   return db.transaction(async (tx) => {
     // The table lock is the transaction's first lock: two instances starting
     // together queue on it instead of each holding a weaker lock on the table
