@@ -125,26 +125,48 @@ describe(`NDJSON batches across processes (${usingRealPostgres ? 'PostgreSQL' : 
       gateways = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)]);
       const [a, b] = gateways as [GatewayProcess, GatewayProcess];
       await seedBacklog(a.url, OPS_TOKEN);
-      const each = 3000;
-      const locations = await Promise.all([
-        upload(a.url, ndjson(backlogBirths(each, 'two-a'))),
-        upload(b.url, ndjson(backlogBirths(each, 'two-b'))),
-      ]);
-      for (const location of locations) {
-        await until(
-          'the batch to be done',
-          180_000,
-          async () => (await progress(a.url, location)).status === 'done',
-        );
-        const p = await progress(b.url, location);
-        assert.equal(p.summary.registered, each, JSON.stringify(p));
-        assert.equal(p.summary.replayed, 0, 'no item was decided twice');
-      }
       const db = await sharedDb();
+      const each = 3000;
+      // Which instance claims which chunk is a race: one of them sometimes takes every chunk of a round. The
+      // round is run again, up to eight times, until both took part in one; every round is checked in full.
+      let rounds = 0;
+      let shared = false;
+      while (!shared && rounds < 8) {
+        rounds++;
+        const tag = `two-${rounds}`;
+        const locations = await Promise.all([
+          upload(a.url, ndjson(backlogBirths(each, `${tag}-a`))),
+          upload(b.url, ndjson(backlogBirths(each, `${tag}-b`))),
+        ]);
+        for (const location of locations) {
+          await until(
+            'the batch to be done',
+            180_000,
+            async () => (await progress(a.url, location)).status === 'done',
+          );
+          const p = await progress(b.url, location);
+          assert.equal(p.summary.registered, each, JSON.stringify(p));
+          assert.equal(p.summary.replayed, 0, 'no item was decided twice');
+        }
+        const ids = locations.map((l) => l.slice('/v1/batches/'.length));
+        const claims = await db.query<{ claims: number; n: number }>(
+          `SELECT claims, count(*)::integer AS n FROM batch_items WHERE batch_id = ANY($1::uuid[])
+           GROUP BY claims ORDER BY claims`,
+          [ids],
+        );
+        assert.deepEqual(claims, [{ claims: 1, n: 2 * each }], 'every item claimed exactly once');
+        const owners = await db.query(
+          'SELECT DISTINCT claimed_by FROM batch_items WHERE batch_id = ANY($1::uuid[])',
+          [ids],
+        );
+        shared = owners.length === 2;
+      }
+      assert.ok(shared, `both gateways took part in one of ${rounds} rounds`);
+      // Every round's notifications, each with its own code: no code was handed out twice by the two.
       const s = await stored(db, 'two');
-      assert.deepEqual([s.notifications, s.codes, s.children], [2 * each, 2 * each, 2 * each]);
-      assert.deepEqual(s.claims, [{ claims: 1, n: 2 * each }], 'every item claimed exactly once');
-      assert.equal(s.owners.length, 2, 'both gateways took part');
+      const total = 2 * each * rounds;
+      assert.deepEqual([s.notifications, s.codes, s.children], [total, total, total]);
+      assert.deepEqual(s.undecided, []);
     });
   }
 });
