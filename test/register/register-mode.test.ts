@@ -248,15 +248,16 @@ describe('the register the outbox belongs to, recorded in the database', functio
       // A registering transaction reads the mode and holds the table's ACCESS SHARE lock to its end.
       const holder = new pg.Client({ connectionString: testDatabaseUrl });
       await holder.connect();
+      let held: Promise<unknown> | undefined;
       try {
         await holder.query('BEGIN');
         await holder.query('SELECT mode FROM register_mode');
-        const held = new Promise((resolve) => setTimeout(resolve, 3_000)).then(() => holder.query('COMMIT'));
+        held = new Promise((resolve) => setTimeout(resolve, 3_000)).then(() => holder.query('COMMIT'));
         // The gateway's lock timeout (2 s by default) ends the first wait; a later attempt gets the lock.
         const started = await recordRegisterMode(db, 'remote', new Date(NOW));
-        await held;
         assert.deepEqual(started, { previous: 'embedded' });
       } finally {
+        await held?.catch(() => undefined);
         await holder.end();
       }
       const [row] = await db.query<{ mode: RegisterMode }>('SELECT mode FROM register_mode');

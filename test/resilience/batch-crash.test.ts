@@ -52,12 +52,8 @@ async function stored(db: Database, tag: string) {
      FROM notifications WHERE notification_id LIKE $1`,
     [`${tag}-%`],
   );
-  const claims = await db.query<{ claims: number; n: number }>(
-    `SELECT claims, count(*)::integer AS n FROM batch_items GROUP BY claims ORDER BY claims`,
-  );
-  const owners = await db.query<{ owner: string }>('SELECT DISTINCT claimed_by AS owner FROM batch_items');
   const undecided = await db.query('SELECT 1 FROM batch_items WHERE outcome IS NULL');
-  return { ...(n as { notifications: number; codes: number; children: number }), claims, owners, undecided };
+  return { ...(n as { notifications: number; codes: number; children: number }), undecided };
 }
 
 describe(`NDJSON batches across processes (${usingRealPostgres ? 'PostgreSQL' : 'embedded'})`, function () {
