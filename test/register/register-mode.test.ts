@@ -204,7 +204,8 @@ describe('the register the outbox belongs to, recorded in the database', functio
       new DatabaseUnavailableError('the database refused the statement (55P03)', {
         cause: Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03' }),
       });
-    const failing = (times: number) => {
+    /** The database, its first `times` transactions failing with `error()`. */
+    const failing = (times: number, error: () => Error = timedOut) => {
       const seen = { transactions: 0 };
       const wrapped: Database = {
         kind: db.kind,
@@ -212,7 +213,7 @@ describe('the register the outbox belongs to, recorded in the database', functio
         exec: (sql) => db.exec(sql),
         close: () => db.close(),
         transaction: (fn, options) =>
-          ++seen.transactions <= times ? Promise.reject(timedOut()) : db.transaction(fn, options),
+          ++seen.transactions <= times ? Promise.reject(error()) : db.transaction(fn, options),
       };
       return { wrapped, seen };
     };
@@ -231,11 +232,7 @@ describe('the register the outbox belongs to, recorded in the database', functio
     );
     assert.equal(stuck.seen.transactions, MODE_CHANGE_ATTEMPTS);
     // Any other failure is not tried again.
-    const other = failing(1);
-    other.wrapped.transaction = (fn, options) => {
-      other.seen.transactions++;
-      return other.seen.transactions === 1 ? Promise.reject(new Error('boom')) : db.transaction(fn, options);
-    };
+    const other = failing(1, () => new Error('boom'));
     await assert.rejects(recordRegisterMode(other.wrapped, 'embedded', new Date(NOW)), /boom/);
     assert.equal(other.seen.transactions, 1);
   });
