@@ -148,16 +148,23 @@ export function createPgDatabase(opts: PgOptions): Database {
       socket.cork();
       // At the latest on the next turn of the event loop, whatever the work is waiting for.
       setImmediate(send);
-      // With the first statement, in the same write: no round trip of its own.
-      const begun = options?.genericPlans
-        ? Promise.all([run(client, 'BEGIN'), run(client, GENERIC_PLANS)])
-        : run(client, 'BEGIN');
-      // Awaited with every statement and at the end; until then a failure must not count as unhandled.
-      begun.catch(() => {});
+      // With the first statement, in the same write: no round trip of its own. A transaction that sends no
+      // statement (a speculation given up before it sent anything: persons-sql.ts) sends no BEGIN either.
+      let begun: Promise<unknown> | undefined;
+      const begin = () => {
+        if (begun) return begun;
+        begun = options?.genericPlans
+          ? Promise.all([run(client, 'BEGIN'), run(client, GENERIC_PLANS)])
+          : run(client, 'BEGIN');
+        // Awaited with every statement and at the end; until then a failure must not count as unhandled.
+        begun.catch(() => {});
+        return begun;
+      };
       /** The COMMIT sent behind the last statement. */
       let commit: Promise<unknown> | undefined;
       const statement = async <R>(text: string, params: readonly unknown[] | undefined, last: boolean) => {
         if (commit) throw new Error('a statement after the transaction’s last one');
+        const started = begin();
         const result = run<R>(client, text, params);
         result.catch(() => {});
         if (last) {
@@ -165,7 +172,7 @@ export function createPgDatabase(opts: PgOptions): Database {
           commit.catch(() => {});
         }
         send();
-        await begun;
+        await started;
         return result;
       };
       let broken: Error | undefined;
@@ -176,12 +183,16 @@ export function createPgDatabase(opts: PgOptions): Database {
           exec: async (sql) => void (await statement(sql, undefined, false)),
         });
         send();
-        await begun;
-        await (commit ?? run(client, 'COMMIT'));
+        if (begun) {
+          await begun;
+          await (commit ?? run(client, 'COMMIT'));
+        }
         return result;
       } catch (err) {
         send();
-        // On a lost connection there is nothing to roll back: the server ends the transaction itself.
+        // With nothing sent there is nothing to end; on a lost connection nothing to roll back (the server
+        // ends the transaction itself).
+        if (begun === undefined) throw err;
         if (err instanceof DatabaseUnavailableError) broken = err;
         else {
           try {
