@@ -22,6 +22,7 @@ import { usageQueries } from './infra/pg/usage-sql';
 import { type BreakerState, circuitBreakerGuard } from './infra/register-guard';
 import { registerMetrics } from './infra/register-metrics';
 import { httpRegister } from './infra/remote-register';
+import { speculationMetrics } from './infra/store-metrics';
 
 /** The core's use cases over an open database: what the gateway serves and the CLI runs, without HTTP. */
 export interface Services {
@@ -62,6 +63,7 @@ export function buildServices(
     clock: deps.clock,
     clientCacheMs: config.clientCacheMs,
     registerMode: registerModeOf(config),
+    onSpeculation: deps.registry && speculationMetrics(deps.registry),
   });
   const usageStore = usageQueries(deps.db);
   const usage = new UsageRecorder(usageStore);

@@ -1,7 +1,10 @@
 import { CodeHeld, type RegisterPort } from '../../core/ports';
 import type { CodeSeriesKey, CodeSeriesPosition, Person, PersonLoad } from '../../core/register/person';
 import type { Queryable, Row } from './database';
+import { LOCK_PERSONS, lockSeries, PERSON_COLUMNS } from './register-locks-sql';
 import { type RegisterMode, RegisterModeChanged } from './register-mode-sql';
+import type { SeriesViewSession } from './series-view';
+import { assumedLiving, SpeculationStale, SpeculationUnsupported, speculativeLock } from './speculative-lock';
 import { WriteBehind } from './write-behind';
 
 const seriesColumns = (series: readonly { key: CodeSeriesKey }[]) => [
@@ -9,33 +12,6 @@ const seriesColumns = (series: readonly { key: CodeSeriesKey }[]) => [
   series.map((s) => s.key.pool),
   series.map((s) => s.key.parity),
 ];
-
-const PERSON_COLUMNS = 'personal_identity_code, birth_date, sex, temporary, death_date, death_date_latest';
-
-// ORDER BY then FOR UPDATE: rows are locked in code order, so two batches cannot deadlock on them.
-const LOCK_PERSONS = `SELECT ${PERSON_COLUMNS} FROM persons WHERE personal_identity_code = ANY($1::text[])
-  ORDER BY personal_identity_code FOR UPDATE`;
-
-/**
- * Locks the series named that exist (FOR UPDATE: the row lock alone, no new row version; each series'
- * latest version, waited for if another transaction holds it), one index look-up each, in the order
- * given: the core sorts them, so two batches lock the series that exist in the same order. Those missing
- * are created and locked after them (lockMissing), out of that order: in a rare race (two batches, each
- * creating a series the other already holds) PostgreSQL detects a deadlock, and the store runs the
- * victim's transaction again (store.ts), so no request fails for it. Its three arrays are
- * parameters $from to $from+2; `filter` goes after the source rows. A series that does not exist yet is
- * absent from the result (createSeries).
- */
-const lockSeries = (from: number, filter: string) => {
-  const [d, pool, parity] = [0, 1, 2].map((i) => `$${from + i}`);
-  return `SELECT c.birth_date, c.pool, c.parity, c.sign_index, c.last_number
-    FROM unnest(${d}::date[], ${pool}::text[], ${parity}::smallint[]) AS v(birth_date, pool, parity)
-    CROSS JOIN LATERAL (
-      SELECT * FROM code_series c
-      WHERE c.birth_date = v.birth_date AND c.pool = v.pool AND c.parity = v.parity
-      LIMIT 1 FOR UPDATE) AS c
-    ${filter}`;
-};
 
 /**
  * Creates the series named at their initial position, in the order given, and returns those it created
@@ -120,8 +96,19 @@ function positionsOf(series: readonly SeriesToLock[], rows: readonly Row[]): Cod
  * register-mode-sql.ts), in the same statement, and
  * refuses (RegisterModeChanged) when the outbox now belongs to the remote register: an instance left
  * running in the old mode must not go on handing out codes the remote register does not know.
+ *
+ * `view` (the store's, per transaction): where this instance saw its code series last. When it knows
+ * every series a batch of births draws from, the persons and series are not locked by a statement of
+ * their own: the transaction speculates that each person exists with no death recorded and that each
+ * series stands where the view says, decides on that, and checks it, with the same locks, in front of
+ * its last statement (speculative-lock.ts): one round trip instead of two. A check that fails undoes the
+ * transaction before any write, and the store runs it again the locking way.
  */
-export function registerQueries(q: Queryable | WriteBehind, registerMode?: RegisterMode): RegisterPort {
+export function registerQueries(
+  q: Queryable | WriteBehind,
+  registerMode?: RegisterMode,
+  view?: SeriesViewSession,
+): RegisterPort {
   // Writes nothing waits for: held back and sent with the batch's notification insert when possible.
   const later = async (sql: string, params: unknown[]) => {
     if (q instanceof WriteBehind) q.defer(sql, params);
@@ -131,8 +118,35 @@ export function registerQueries(q: Queryable | WriteBehind, registerMode?: Regis
   // wrote elsewhere (a mother's new child) the next statement sees (latestChildBirthDates).
   const lockPersons = async (codes: readonly string[]) =>
     codes.length === 0 ? [] : (await q.query(LOCK_PERSONS, [codes])).map(toPerson);
+  /** Positions the core will start from: the view keeps them, until the transaction fails. */
+  const learn = (series: readonly { key: CodeSeriesKey }[], positions: readonly CodeSeriesPosition[]) =>
+    series.forEach((s, i) => {
+      view?.set(keyId(s.key), positions[i] as CodeSeriesPosition);
+    });
+  /** Births only, every series in the view, each named once: the persons and series as speculated. */
+  const speculate = (codes: readonly string[], series: readonly SeriesToLock[]) => {
+    if (!view?.maySpeculate || !(q instanceof WriteBehind) || series.length === 0) return undefined;
+    if (new Set(series.map((s) => keyId(s.key))).size < series.length) return undefined;
+    const positions: CodeSeriesPosition[] = [];
+    for (const s of series) {
+      const at = view.view.speculate(keyId(s.key));
+      if (at === undefined) return undefined;
+      positions.push(at);
+    }
+    const check = speculativeLock(
+      codes,
+      series.map((s, i) => ({ key: s.key, position: positions[i] as CodeSeriesPosition })),
+      registerMode,
+    );
+    q.defer(check.sql, check.params, { rows: 1, error: () => new SpeculationStale(), guard: true });
+    view.speculated = true;
+    learn(series, positions);
+    return { persons: codes.map(assumedLiving), series: positions };
+  };
   return {
     async lockPersonsAndSeries(codes, series) {
+      const speculated = speculate(codes, series);
+      if (speculated) return speculated;
       if (series.length === 0 && !registerMode) return { persons: await lockPersons(codes), series: [] };
       await refuseDuplicates(q, series);
       // One statement: the series' lock reads the persons' CTE first (its one-time filter counts them),
@@ -156,16 +170,16 @@ export function registerQueries(q: Queryable | WriteBehind, registerMode?: Regis
         throw new RegisterModeChanged(recorded, registerMode);
       const found = rows.filter((r) => r.what === 's');
       if (found.length < series.length) found.push(...(await lockMissing(q, series, found)));
-      return {
-        persons: rows.filter((r) => r.what === 'p').map(toPerson),
-        series: positionsOf(series, found),
-      };
+      const positions = positionsOf(series, found);
+      learn(series, positions);
+      return { persons: rows.filter((r) => r.what === 'p').map(toPerson), series: positions };
     },
 
     lockPersons,
 
     async latestChildBirthDates(motherCodes) {
       if (motherCodes.length === 0) return new Map();
+      if (view?.speculated) throw new SpeculationUnsupported("a person's children");
       const rows = await q.query<{ mother: string; latest: string }>(
         `SELECT mother_code AS mother, max(birth_date) AS latest FROM persons
          WHERE mother_code = ANY($1::text[]) GROUP BY mother_code`,
@@ -213,10 +227,13 @@ export function registerQueries(q: Queryable | WriteBehind, registerMode?: Regis
       await refuseDuplicates(q, series);
       const rows = await q.query<Row>(lockSeries(1, ''), seriesParams(series));
       if (rows.length < series.length) rows.push(...(await lockMissing(q, series, rows)));
-      return positionsOf(series, rows);
+      const positions = positionsOf(series, rows);
+      learn(series, positions);
+      return positions;
     },
 
     async saveCodeSeries(series) {
+      for (const s of series) view?.set(keyId(s.key), s.position);
       await later(
         `UPDATE code_series s SET sign_index = v.sign_index, last_number = v.last_number
          FROM unnest($1::date[], $2::text[], $3::smallint[], $4::smallint[], $5::smallint[])

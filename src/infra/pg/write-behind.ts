@@ -8,6 +8,12 @@ import { sqlState } from './sqlstate';
 export interface Expectation {
   rows: number;
   error: () => Error;
+  /**
+   * A check the writes depend on (speculative-lock.ts): carried by the last
+   * statement, it is checked before any other write of it runs, so that a
+   * failed check has taken no lock but its own.
+   */
+  guard?: boolean;
 }
 
 /** The SQLSTATE of vtj_expect_rows (migrations/009_expect_rows.sql). */
@@ -57,9 +63,11 @@ export class WriteBehind implements Queryable {
    * error is then the first unmet expectation's.
    */
   async finish(text: string, params: readonly unknown[], expect: Expectation): Promise<void> {
+    const guards = new Map<string, Expectation>();
     const expectations = new Map<string, Expectation>([['last', expect]]);
-    const { ctes, all } = this.carried(params, (name, e) => expectations.set(name, e));
-    const checks = [...expectations].map(([name, e]) => {
+    const { ctes, all } = this.carried(params, (name, e) => (e.guard ? guards : expectations).set(name, e));
+    // Checked left to right, each CTE run as its check reads it: the guards first, before any write.
+    const checks = [...guards, ...expectations].map(([name, e]) => {
       all.push(e.rows, name);
       return `vtj_expect_rows((SELECT count(*) FROM ${name}), $${all.length - 1}, $${all.length})`;
     });
@@ -67,7 +75,8 @@ export class WriteBehind implements Queryable {
     try {
       await this.q.queryLast(`WITH ${ctes.join(',\n')}\nSELECT ${checks.join(' AND ')} AS ok`, all);
     } catch (err) {
-      const unmet = sqlState(err) === EXPECTATION_FAILED && expectations.get((err as Error).message);
+      const name = (err as Error).message;
+      const unmet = sqlState(err) === EXPECTATION_FAILED && (guards.get(name) ?? expectations.get(name));
       throw unmet ? unmet.error() : err;
     }
   }
