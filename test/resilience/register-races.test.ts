@@ -285,6 +285,19 @@ describe(`register races (${usingRealPostgres ? 'PostgreSQL, two gateway process
     }
   });
 
+  it('raced speculative registering transactions too: each gateway had births that speculated and held', async () => {
+    for (const g of gateways) {
+      const metrics = await (await fetch(`${g.url}/metrics`)).text();
+      const count = (outcome: string) =>
+        Number(
+          new RegExp(`vtj_speculative_transactions_total\\{outcome="${outcome}"\\} (\\d+)`).exec(
+            metrics,
+          )?.[1],
+        );
+      assert.ok(count('held') > 0, `speculated and held: ${count('held')}, stale: ${count('stale')}`);
+    }
+  });
+
   it('holds in the register exactly what was acknowledged: the registered death dates and every child', async () => {
     const codes = new Set<string>();
     for (const answers of allAnswers)
