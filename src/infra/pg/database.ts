@@ -32,7 +32,9 @@ export interface TransactionQueryable extends Queryable {
 export interface TransactionOptions {
   /**
    * The transaction's prepared statements run on their generic plans
-   * (plan_cache_mode, for this transaction only): planned once per
+   * (plan_cache_mode, for this transaction only: PGlite sets it in the
+   * transaction; the pg adapter on the connection's session, and back for
+   * any other use of it, to spare every transaction a statement): planned once per
    * connection, never again at an execution. PostgreSQL's own choice kept
    * planning the registering transaction's first statement at every execution
    * (its plan for a few codes looks cheaper than one for any number), at
@@ -43,7 +45,7 @@ export interface TransactionOptions {
   genericPlans?: boolean;
 }
 
-/** What a transaction sends first, after BEGIN, when it asks for generic plans. */
+/** What a PGlite transaction sends first, after BEGIN, when it asks for generic plans. */
 export const GENERIC_PLANS = 'SET LOCAL plan_cache_mode = force_generic_plan';
 
 export interface Database extends Queryable {

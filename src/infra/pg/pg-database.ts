@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { DatabaseTimeouts } from '../../config';
 import type { Database } from './database';
-import { DatabaseUnavailableError, GENERIC_PLANS, parseDate, parseInt8, TYPE_OIDS } from './database';
+import { DatabaseUnavailableError, parseDate, parseInt8, TYPE_OIDS } from './database';
 import { isUnavailableState } from './sqlstate';
 
 export interface PgOptions {
@@ -10,6 +10,10 @@ export interface PgOptions {
   timeouts: DatabaseTimeouts;
   onError: (err: Error) => void;
 }
+
+/** A session's plan mode (createPgDatabase's planMode): what TransactionOptions.genericPlans asks for, and back. */
+const GENERIC_SESSION = 'SET plan_cache_mode = force_generic_plan';
+const DEFAULT_SESSION = 'SET plan_cache_mode = DEFAULT';
 
 /** The most statement texts prepared by name (see nameOf). */
 const MAX_PREPARED = 200;
@@ -114,10 +118,29 @@ export function createPgDatabase(opts: PgOptions): Database {
     }
   };
 
+  /**
+   * Which connections' sessions run prepared statements on generic plans (TransactionOptions): set on a
+   * connection when a transaction asking for them gets it and it does not run them yet, reset when any
+   * other use gets one that does, each time by a SET sent in front of the first statement (no round trip
+   * of its own; outside any transaction block, so that it outlives the transaction). A registering
+   * transaction thus needs no statement of its own for it.
+   */
+  const generic = new WeakSet<pg.PoolClient>();
+  const planMode = (client: pg.PoolClient, wanted: boolean): Promise<unknown> | undefined => {
+    if (generic.has(client) === wanted) return undefined;
+    if (wanted) generic.add(client);
+    else generic.delete(client);
+    const set = run(client, wanted ? GENERIC_SESSION : DEFAULT_SESSION);
+    set.catch(() => {});
+    return set;
+  };
+
   const withClient = async <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
     const client = await connect();
     try {
+      const mode = planMode(client, false);
       const result = await fn(client);
+      await mode;
       client.release();
       return result;
     } catch (err) {
@@ -149,21 +172,31 @@ export function createPgDatabase(opts: PgOptions): Database {
       // At the latest on the next turn of the event loop, whatever the work is waiting for.
       setImmediate(send);
       // With the first statement, in the same write: no round trip of its own. A transaction that sends no
-      // statement (a speculation given up before it sent anything: persons-sql.ts) sends no BEGIN either.
+      // statement (a speculation given up before it sent anything: persons-sql.ts) sends nothing at all.
       let begun: Promise<unknown> | undefined;
       const begin = () => {
         if (begun) return begun;
-        begun = options?.genericPlans
-          ? Promise.all([run(client, 'BEGIN'), run(client, GENERIC_PLANS)])
-          : run(client, 'BEGIN');
+        const mode = planMode(client, options?.genericPlans === true);
+        begun = Promise.all([mode, run(client, 'BEGIN')]);
         // Awaited with every statement and at the end; until then a failure must not count as unhandled.
         begun.catch(() => {});
         return begun;
       };
-      /** The COMMIT sent behind the last statement. */
+      /** The COMMIT sent behind the last statement, or the last statement itself when it was the only one. */
       let commit: Promise<unknown> | undefined;
       const statement = async <R>(text: string, params: readonly unknown[] | undefined, last: boolean) => {
         if (commit) throw new Error('a statement after the transaction’s last one');
+        if (last && begun === undefined) {
+          // The whole transaction is this one statement: it runs as one, committed by the server as it
+          // ends (its answer comes once the commit is on disk) or undone if it fails. No BEGIN, no COMMIT.
+          const mode = planMode(client, options?.genericPlans === true);
+          const result = run<R>(client, text, params);
+          result.catch(() => {});
+          commit = result;
+          send();
+          await mode;
+          return result;
+        }
         const started = begin();
         const result = run<R>(client, text, params);
         result.catch(() => {});
@@ -186,15 +219,14 @@ export function createPgDatabase(opts: PgOptions): Database {
         if (begun) {
           await begun;
           await (commit ?? run(client, 'COMMIT'));
-        }
+        } else await commit;
         return result;
       } catch (err) {
         send();
-        // With nothing sent there is nothing to end; on a lost connection nothing to roll back (the server
-        // ends the transaction itself).
-        if (begun === undefined) throw err;
+        // On a lost connection there is nothing to roll back: the server ends the transaction itself. With
+        // nothing sent, or one statement alone, there is no transaction block to end.
         if (err instanceof DatabaseUnavailableError) broken = err;
-        else {
+        else if (begun) {
           try {
             // A COMMIT already sent ends the failed transaction undone; otherwise it is rolled back here.
             await (commit ?? run(client, 'ROLLBACK'));
