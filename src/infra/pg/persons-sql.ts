@@ -4,8 +4,14 @@ import type { Queryable, Row } from './database';
 import { LOCK_PERSONS, lockSeries, PERSON_COLUMNS } from './register-locks-sql';
 import { type RegisterMode, RegisterModeChanged } from './register-mode-sql';
 import type { SeriesViewSession } from './series-view';
-import { assumedLiving, SpeculationStale, SpeculationUnsupported, speculativeLock } from './speculative-lock';
-import { WriteBehind } from './write-behind';
+import {
+  assumedLiving,
+  SpeculationStale,
+  SpeculationUnsupported,
+  seriesMove,
+  speculativeLock,
+} from './speculative-lock';
+import { type Deferred, WriteBehind } from './write-behind';
 
 const seriesColumns = (series: readonly { key: CodeSeriesKey }[]) => [
   series.map((s) => s.key.birthDate),
@@ -126,9 +132,12 @@ export function registerQueries(
     series.forEach((s, i) => {
       view?.set(keyId(s.key), positions[i] as CodeSeriesPosition);
     });
-  /** Births only, every series in the view, each named once: the persons and series as speculated. */
+  /** The moves of the series speculated on, by series, while they can still be changed. */
+  const moves = new Map<string, { moveTo: (to: CodeSeriesPosition) => void; handle: Deferred }>();
+  /** Births only, a few series, every one in the view, each named once: the persons and series as speculated. */
   const speculate = (codes: readonly string[], series: readonly SeriesToLock[]) => {
-    if (!view?.maySpeculate || !(q instanceof WriteBehind) || series.length === 0) return undefined;
+    if (!view?.maySpeculate || !(q instanceof WriteBehind)) return undefined;
+    if (series.length === 0 || series.length > FEW_SERIES) return undefined;
     if (new Set(series.map((s) => keyId(s.key))).size < series.length) return undefined;
     const positions: CodeSeriesPosition[] = [];
     for (const s of series) {
@@ -136,12 +145,13 @@ export function registerQueries(
       if (at === undefined) return undefined;
       positions.push(at);
     }
-    const check = speculativeLock(
-      codes,
-      series.map((s, i) => ({ key: s.key, position: positions[i] as CodeSeriesPosition })),
-      registerMode,
-    );
-    q.defer(check.sql, check.params, { rows: 1, error: () => new SpeculationStale(), guard: true });
+    const stale = { rows: 1, error: () => new SpeculationStale(), guard: true };
+    const check = speculativeLock(codes, registerMode);
+    q.defer(check.sql, check.params, stale);
+    series.forEach((s, i) => {
+      const move = seriesMove(s.key, positions[i] as CodeSeriesPosition);
+      moves.set(keyId(s.key), { moveTo: move.moveTo, handle: q.defer(move.sql, move.params, stale) });
+    });
     view.speculated = true;
     learn(series, positions);
     return { persons: codes.map(assumedLiving), series: positions };
@@ -235,8 +245,16 @@ export function registerQueries(
       return positions;
     },
 
-    async saveCodeSeries(series) {
-      for (const s of series) view?.set(keyId(s.key), s.position);
+    async saveCodeSeries(all) {
+      for (const s of all) view?.set(keyId(s.key), s.position);
+      // A speculated series moves by its check, as long as that has not gone out yet.
+      const series = all.filter((s) => {
+        const move = moves.get(keyId(s.key));
+        if (!move || move.handle.sent) return true;
+        move.moveTo(s.position);
+        return false;
+      });
+      if (series.length === 0) return;
       // A few series (what single requests bring): one UPDATE by key each, an index look-up whatever
       // the table's size. The one UPDATE joined to the list below gets a generic plan that hash-joins
       // it to a sequential scan of code_series, which on a table of a few pages the planner prefers:

@@ -1,5 +1,5 @@
 import type { CodeSeriesKey, CodeSeriesPosition, Person } from '../../core/register/person';
-import { LOCK_PERSONS, lockSeries } from './register-locks-sql';
+import { LOCK_PERSONS } from './register-locks-sql';
 import type { RegisterMode } from './register-mode-sql';
 
 /**
@@ -52,42 +52,56 @@ export function assumedLiving(code: string): Person {
 }
 
 /**
- * The check a speculative transaction carries in front of its writes, as
- * the first CTE of its last statement (WriteBehind.defer with `guard`). It
- * takes the locks the locking statement would (persons in code order, then
- * the series in the core's order, each waited for as that statement waits),
- * and returns one row if and only if every person exists with no death
- * recorded, every series stands where the transaction assumed, and the
- * database records no other register mode: then the transaction's decisions are
- * those the locking way would have made, and it is in the same serial
- * order. Otherwise no row, and the statement fails before its writes.
+ * The first check a speculative transaction carries in front of its writes,
+ * as the first CTE of its last statement (WriteBehind.defer with `guard`). It
+ * takes the locks the locking statement takes first (the persons, in code
+ * order) and returns one row if and only if every person exists with no
+ * death recorded and the database records no other register mode.
  */
 export function speculativeLock(
   codes: readonly string[],
-  series: readonly { key: CodeSeriesKey; position: CodeSeriesPosition }[],
   registerMode: RegisterMode | undefined,
 ): { sql: string; params: unknown[] } {
   // As the locking statement refuses (persons-sql.ts): another mode recorded; none recorded passes.
-  const mode = registerMode ? 'AND NOT EXISTS (SELECT FROM register_mode WHERE mode <> $7)' : '';
+  const mode = registerMode ? 'AND NOT EXISTS (SELECT FROM register_mode WHERE mode <> $2)' : '';
   return {
-    sql: `WITH p AS MATERIALIZED (${LOCK_PERSONS}),
-      s AS MATERIALIZED (${lockSeries(2, 'WHERE (SELECT count(*) FROM p) >= 0')})
-      SELECT 1 AS ok
-      WHERE (SELECT count(*) FROM p WHERE death_date IS NULL AND death_date_latest IS NULL)
-          = cardinality($1::text[])
-        AND (SELECT count(*) FROM s JOIN unnest($2::date[], $3::text[], $4::smallint[], $5::smallint[],
-               $6::smallint[]) AS e(birth_date, pool, parity, sign_index, last_number)
-             USING (birth_date, pool, parity, sign_index, last_number))
-          = cardinality($2::date[])
-        ${mode}`,
-    params: [
-      codes,
-      series.map((s) => s.key.birthDate),
-      series.map((s) => s.key.pool),
-      series.map((s) => s.key.parity),
-      series.map((s) => s.position.signIndex),
-      series.map((s) => s.position.number),
-      ...(registerMode ? [registerMode] : []),
-    ],
+    sql: `SELECT 1 AS ok WHERE (SELECT count(*) FROM (${LOCK_PERSONS}) AS p
+        WHERE death_date IS NULL AND death_date_latest IS NULL) = cardinality($1::text[]) ${mode}`,
+    params: [codes, ...(registerMode ? [registerMode] : [])],
+  };
+}
+
+/**
+ * The checks that follow it, one per code series, in the core's order (the
+ * order the locking statement locks them in): each moves its series from
+ * the position speculated to the one the transaction leaves it at, only if
+ * it stands at the first (compare and set, the row locked as the UPDATE
+ * takes it, waited for if another transaction holds it), and returns one
+ * row if it did. Until the transaction saves its series (`moveTo`), the
+ * move leaves the series where it was speculated to stand: checked all the
+ * same.
+ */
+export function seriesMove(
+  key: CodeSeriesKey,
+  from: CodeSeriesPosition,
+): { sql: string; params: unknown[]; moveTo: (to: CodeSeriesPosition) => void } {
+  const params: unknown[] = [
+    key.birthDate,
+    key.pool,
+    key.parity,
+    from.signIndex,
+    from.number,
+    from.signIndex,
+    from.number,
+  ];
+  return {
+    sql: `UPDATE code_series SET sign_index = $4, last_number = $5
+      WHERE birth_date = $1::date AND pool = $2 AND parity = $3::smallint AND sign_index = $6 AND last_number = $7
+      RETURNING 1`,
+    params,
+    moveTo(to) {
+      params[3] = to.signIndex;
+      params[4] = to.number;
+    },
   };
 }

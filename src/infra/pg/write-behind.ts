@@ -16,6 +16,11 @@ export interface Expectation {
   guard?: boolean;
 }
 
+/** A write held back: whether it has been sent (alone, or carried by a statement). */
+export interface Deferred {
+  sent: boolean;
+}
+
 /** The SQLSTATE of vtj_expect_rows (migrations/009_expect_rows.sql). */
 const EXPECTATION_FAILED = 'VT001';
 
@@ -29,12 +34,19 @@ const EXPECTATION_FAILED = 'VT001';
  * count; carried by the last statement, in that statement (`finish`).
  */
 export class WriteBehind implements Queryable {
-  private deferred: { sql: string; params: readonly unknown[]; expect?: Expectation }[] = [];
+  private deferred: { sql: string; params: readonly unknown[]; expect?: Expectation; handle: Deferred }[] =
+    [];
 
   constructor(private readonly q: TransactionQueryable) {}
 
-  defer(sql: string, params: readonly unknown[], expect?: Expectation): void {
-    this.deferred.push({ sql, params, expect });
+  /**
+   * Holds a write back. Its parameters are read when it is sent, so a caller may still change them
+   * until the handle says it has gone (speculative-lock.ts: where a speculated code series moves to).
+   */
+  defer(sql: string, params: readonly unknown[], expect?: Expectation): Deferred {
+    const handle = { sent: false };
+    this.deferred.push({ sql, params, expect, handle });
+    return handle;
   }
 
   async query<R = Row>(text: string, params?: readonly unknown[]): Promise<R[]> {
@@ -85,6 +97,7 @@ export class WriteBehind implements Queryable {
   private carried(params: readonly unknown[], expecting?: (name: string, e: Expectation) => void) {
     const all = [...params];
     const ctes = this.deferred.map((d, i) => {
+      d.handle.sent = true;
       const offset = all.length;
       all.push(...d.params);
       if (d.expect) expecting?.(`deferred_${i}`, d.expect);
@@ -96,7 +109,13 @@ export class WriteBehind implements Queryable {
 
   async flush(): Promise<void> {
     while (this.deferred.length > 0) {
-      const d = this.deferred.shift() as { sql: string; params: readonly unknown[]; expect?: Expectation };
+      const d = this.deferred.shift() as {
+        sql: string;
+        params: readonly unknown[];
+        expect?: Expectation;
+        handle: Deferred;
+      };
+      d.handle.sent = true;
       const rows = await this.q.query(d.sql, d.params);
       if (d.expect && rows.length !== d.expect.rows) throw d.expect.error();
     }
