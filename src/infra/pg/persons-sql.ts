@@ -110,8 +110,9 @@ function positionsOf(series: readonly SeriesToLock[], rows: readonly Row[]): Cod
  * every series a batch of births draws from, the persons and series are not locked by a statement of
  * their own: the transaction speculates that each person exists with no death recorded and that each
  * series stands where the view says, decides on that, and checks it, with the same locks, in front of
- * its last statement (speculative-lock.ts): one round trip instead of two. A check that fails undoes the
- * transaction before any write, and the store runs it again the locking way.
+ * its last statement (speculative-lock.ts; each series moves there by compare-and-set): one round trip
+ * instead of two. A check that fails undoes the transaction before any other write, and the store runs
+ * it again the locking way.
  */
 export function registerQueries(
   q: Queryable | WriteBehind,
