@@ -206,7 +206,7 @@ export class NotificationService {
    * One batch: the first submission of each (client, id) is registered and
    * stored; later ones in the batch answer as replays of it. The children's
    * codes are claimed unchecked and the insert is the transaction's last
-   * statement (two round trips in all on PostgreSQL); if an id turns out to
+   * statement (at most two round trips on PostgreSQL); if an id turns out to
    * be stored already, the transaction is undone and the batch is taken one
    * submission at a time, and if a code turns out held, it is run again
    * with every claim checked.

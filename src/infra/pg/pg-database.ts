@@ -155,8 +155,10 @@ export function createPgDatabase(opts: PgOptions): Database {
     query: (text, params) => withClient((client) => run(client, text, params)),
     /**
      * BEGIN waits in the socket for the transaction's first statement and goes out with it, and COMMIT
-     * goes out with the last one (queryLast): a registering transaction costs two round trips to the
-     * server instead of four or five, and holds its locks for one instead of two.
+     * goes out with the last one (queryLast): a registering transaction that locks first costs two round
+     * trips to the server instead of four or five, and holds its locks for one instead of two. One whose
+     * first statement is its last (a speculative one: persons-sql.ts) is that statement alone, one round
+     * trip, committed by the server as it ends.
      */
     async transaction(fn, options) {
       const client = await connect();

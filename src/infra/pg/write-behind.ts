@@ -21,6 +21,14 @@ export interface Deferred {
   sent: boolean;
 }
 
+/** A write held back, as WriteBehind keeps it. */
+interface Held {
+  sql: string;
+  params: readonly unknown[];
+  expect?: Expectation;
+  handle: Deferred;
+}
+
 /** The SQLSTATE of vtj_expect_rows (migrations/009_expect_rows.sql). */
 const EXPECTATION_FAILED = 'VT001';
 
@@ -34,8 +42,7 @@ const EXPECTATION_FAILED = 'VT001';
  * count; carried by the last statement, in that statement (`finish`).
  */
 export class WriteBehind implements Queryable {
-  private deferred: { sql: string; params: readonly unknown[]; expect?: Expectation; handle: Deferred }[] =
-    [];
+  private deferred: Held[] = [];
 
   constructor(private readonly q: TransactionQueryable) {}
 
@@ -109,12 +116,7 @@ export class WriteBehind implements Queryable {
 
   async flush(): Promise<void> {
     while (this.deferred.length > 0) {
-      const d = this.deferred.shift() as {
-        sql: string;
-        params: readonly unknown[];
-        expect?: Expectation;
-        handle: Deferred;
-      };
+      const d = this.deferred.shift() as Held;
       d.handle.sent = true;
       const rows = await this.q.query(d.sql, d.params);
       if (d.expect && rows.length !== d.expect.rows) throw d.expect.error();
